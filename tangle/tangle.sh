@@ -7,6 +7,7 @@
 #         errors name the chapter line
 #   sh    a shell script (made executable)
 #   make  a Makefile or Kbuild fragment
+#   ld    a linker script
 # Tabs are kept (kernel style, make recipes).
 set -euo pipefail
 
@@ -22,7 +23,7 @@ fail() { echo "tangle: $*" >&2; status=1; }
 declare -A kind
 while read -r name k rest; do
 	case "$name" in ''|'#'*) continue ;; esac
-	case "$k" in c|sh|make) ;; *) fail "$manifest: $name: unknown kind '$k' (c, sh or make)"; continue ;; esac
+	case "$k" in c|sh|make|ld) ;; *) fail "$manifest: $name: unknown kind '$k' (c, sh, make or ld)"; continue ;; esac
 	kind[$name]=$k
 done < "$manifest"
 
@@ -64,6 +65,8 @@ for name in $(printf '%s\n' "${!kind[@]}" | sort); do
 	case $k in
 	c)
 		{ echo "/* $note */"; cat "$tmp/lines"; } > "$tmp/file" ;;
+	ld)
+		{ echo "/* $note */"; notangle -t8 -R"$name" "${chapters[@]}"; } > "$tmp/file" ;;
 	sh|make)
 		notangle -t8 -R"$name" "${chapters[@]}" > "$tmp/plain"
 		if head -1 "$tmp/plain" | grep -q '^#!'; then

@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 packages="qemu-system-x86 noweb texlive-latex-base texlive-latex-recommended
 texlive-latex-extra texlive-pictures texlive-fonts-recommended pandoc check
 pkg-config gcc gcc-multilib libc6-dev-i386 make cpio xz-utils zstd gawk
-poppler-utils bc"
+poppler-utils bc lmodern"
 
 missing=
 for p in $packages; do

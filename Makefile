@@ -1,0 +1,137 @@
+# Whelp: build everything from src-generated/ (no noweb needed for that);
+# `make tangle` regenerates src-generated/ from chapters/.
+# The book's chapter "Building and reading Whelp" explains this file.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += -rR
+.SECONDARY:
+
+B := build
+G := src-generated
+DEPS := $(B)/deps
+KHEADERS = $(firstword $(wildcard $(DEPS)/kernel/usr/src/linux-headers-*-686))
+VMLINUZ = $(firstword $(wildcard $(DEPS)/kernel/boot/vmlinuz-*-686))
+BUSYBOX := $(DEPS)/busybox/bin/busybox
+
+# Knobs for the host VM.
+CPU ?= max
+SMP ?= 2
+MEM ?= 512
+SCENARIO ?= hello
+export CPU SMP MEM
+
+CC := gcc
+LD := ld
+WARN := -Wall -Wextra -Werror
+# Programs that run inside the host VM: static i386.
+VM_CFLAGS := -m32 -static -O2 -g $(WARN) -I$(G)/include
+# Unit tests run on the build machine.
+UNIT_CFLAGS := -O1 -g $(WARN) -I$(G)/include -I$(G)/launcher -I$(G)/host
+CHECK_LIBS = $(shell pkg-config --cflags --libs check)
+# The Guest: freestanding i386, ring 1, no libc.
+GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 \
+	-O2 -g $(WARN) -I$(G)/include -I$(G)/guest
+GUEST_LDFLAGS := -m elf_i386 -nostdlib -static --build-id=none
+
+LAUNCHER_SRC = $(wildcard $(G)/launcher/*.c)
+LAUNCHER_LIB_SRC = $(filter-out %/main.c,$(LAUNCHER_SRC))
+HOST_SRC = $(wildcard $(G)/host/*)
+UNIT_TESTS = $(patsubst $(G)/tests/unit/%.c,$(B)/tests/unit/%,$(wildcard $(G)/tests/unit/check_*.c))
+VM_PROGS = $(patsubst $(G)/tests/vm/%.c,$(B)/vm/tests/bin/%,$(wildcard $(G)/tests/vm/*.c))
+VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh)
+GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
+
+.PHONY: all deps tangle module launcher guests unit-tests initramfs book run \
+	shell check check-unit check-vm bench clean distclean
+
+all: module launcher guests unit-tests initramfs
+
+# ---------------------------------------------------------------- set-up
+deps:
+	@tools/deps.sh
+
+$(DEPS)/kernel/.complete $(BUSYBOX):
+	@tools/deps.sh
+
+tangle:
+	@tangle/tangle.sh
+
+# ---------------------------------------------------------------- the Host
+# Kbuild builds in a copy of the sources, so src-generated/ stays clean.
+module: $(B)/host/whelp.ko
+$(B)/host/whelp.ko: $(HOST_SRC) $(G)/include/whelp_abi.h | $(DEPS)/kernel/.complete
+	@mkdir -p $(B)/host/include
+	@cp -p $(HOST_SRC) $(B)/host/
+	@cp -p $(G)/include/whelp_abi.h $(B)/host/include/
+	$(MAKE) -s -C $(KHEADERS) M=$(abspath $(B)/host) modules
+
+# ---------------------------------------------------------------- Launcher
+launcher: $(B)/launcher/whelp
+$(B)/launcher/whelp: $(LAUNCHER_SRC) $(wildcard $(G)/launcher/*.h) $(G)/include/whelp_abi.h
+	@mkdir -p $(@D)
+	$(CC) $(VM_CFLAGS) -I$(G)/launcher $(LAUNCHER_SRC) -o $@
+
+# ---------------------------------------------------------------- Guests
+# Each guest/NAME.ld links every object of guest/NAME-*.S and guest/NAME-*.c
+# plus the shared guest/lib-*.c.
+guests: $(GUESTS)
+$(B)/guest/%.o: $(G)/guest/%.c $(wildcard $(G)/guest/*.h) $(G)/include/whelp_abi.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+$(B)/guest/%.o: $(G)/guest/%.S $(G)/include/whelp_abi.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+.SECONDEXPANSION:
+$(B)/guest/%.elf: $(G)/guest/%.ld $$(addprefix $(B)/guest/,$$(addsuffix .o,$$(notdir $$(basename $$(wildcard $(G)/guest/$$*-*.[cS] $(G)/guest/lib-*.c)))))
+	$(LD) $(GUEST_LDFLAGS) -T $< -o $@ $(filter %.o,$^)
+
+# ---------------------------------------------------------------- tests
+unit-tests: $(UNIT_TESTS)
+$(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) $(wildcard $(G)/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $< $(LAUNCHER_LIB_SRC) $(CHECK_LIBS) -o $@
+
+$(B)/vm/tests/bin/%: $(G)/tests/vm/%.c $(G)/include/whelp_abi.h
+	@mkdir -p $(@D)
+	$(CC) $(VM_CFLAGS) $< -o $@ -lpthread
+
+# ---------------------------------------------------------------- host VM
+initramfs: $(B)/vm/initramfs.cpio.gz
+$(B)/vm/initramfs.cpio.gz: tools/initramfs.sh tests/vm-init $(B)/host/whelp.ko \
+		$(B)/launcher/whelp $(GUESTS) $(VM_PROGS) $(VM_SCRIPTS) $(BUSYBOX)
+	@tools/initramfs.sh $@ $(BUSYBOX) $(B)/host/whelp.ko $(B)/launcher/whelp \
+		"$(GUESTS)" "$(VM_PROGS)" "$(VM_SCRIPTS)"
+
+run: deps
+	@$(MAKE) -s all
+	@tests/run-vm.sh --show $(SCENARIO)
+
+shell: deps
+	@$(MAKE) -s all
+	@tests/run-vm.sh --shell
+
+# ---------------------------------------------------------------- checking
+check: deps
+	@$(MAKE) -s all
+	@tests/check.sh
+
+check-unit: unit-tests
+	@tests/check.sh --unit-only
+
+check-vm: all
+	@tests/check.sh --vm-only
+
+# ---------------------------------------------------------------- the book
+book: $(B)/book/whelp.pdf
+$(B)/book/whelp.pdf: $(wildcard chapters/*.nw) $(wildcard book/*) $(wildcard figures/*)
+	@book/weave.sh
+
+clean:
+	rm -rf $(B)/host $(B)/launcher $(B)/guest $(B)/tests $(B)/vm $(B)/book
+
+distclean:
+	rm -rf $(B)

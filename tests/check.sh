@@ -1,0 +1,135 @@
+#!/bin/bash
+# make check: every test Whelp has, ending in one line "N passed, N failed".
+#   check.sh [--unit-only | --vm-only]
+# 1. the Check unit tests tangled from the chapters (build/tests/unit/);
+# 2. the distribution's own promises: src-generated/ is in sync with the
+#    chapters, a compiler error names the chapter line, the book builds;
+# 3. the scenarios in the host VM, once per machine configuration.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+only=${1:-}
+passed=0 failed=0
+logdir=build/tests/logs
+mkdir -p "$logdir"
+
+pass() { passed=$((passed + 1)); echo "PASS: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+unit_tests() {
+	local t out n f e
+	for t in build/tests/unit/check_*; do
+		[ -x "$t" ] || continue
+		out=$("$t" 2>&1)
+		echo "$out" > "$logdir/$(basename "$t").log"
+		if [[ $out =~ Checks:\ ([0-9]+),\ Failures:\ ([0-9]+),\ Errors:\ ([0-9]+) ]]; then
+			n=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} e=${BASH_REMATCH[3]}
+			passed=$((passed + n - f - e))
+			failed=$((failed + f + e))
+			echo "unit: $(basename "$t"): $((n - f - e)) of $n passed"
+			[ $((f + e)) -eq 0 ] || echo "$out" | grep -v ':P:' | sed 's/^/    /'
+		else
+			fail "$(basename "$t") printed no Check summary:"
+			echo "$out" | tail -20 | sed 's/^/    /'
+		fi
+	done
+}
+
+# A copy of the chapters and the tangle script, tangled somewhere else.
+scratch_tangle() {
+	local dir=$1
+	mkdir -p "$dir"
+	cp -r chapters tangle "$dir/"
+	mkdir -p "$dir/src-generated"
+	"$dir/tangle/tangle.sh" > "$dir/tangle.log" 2>&1
+}
+
+distribution_tests() {
+	local tmp
+	tmp=$(mktemp -d)
+	if scratch_tangle "$tmp/sync" && diff -r "$tmp/sync/src-generated" src-generated > "$logdir/sync.diff"; then
+		pass "src-generated/ is what the chapters tangle to"
+	else
+		fail "src-generated/ is out of date: run 'make tangle' (see $logdir/sync.diff, $tmp/sync/tangle.log)"
+	fi
+
+	# Break one line of C in a chapter: the compiler must name that line.
+	local ch line
+	ch=chapters/03-abi.nw
+	line=$(grep -n '^#define WHELP_ABI_VERSION' "$ch" | cut -d: -f1)
+	mkdir -p "$tmp/lines"
+	cp -r chapters tangle "$tmp/lines/"
+	sed -i "${line}s/.*/#define WHELP_ABI_VERSION 1 +/" "$tmp/lines/$ch"
+	mkdir -p "$tmp/lines/src-generated"
+	(cd "$tmp/lines" && tangle/tangle.sh > /dev/null 2>&1 &&
+		printf '#include "whelp_abi.h"\nint v = WHELP_ABI_VERSION;\n' |
+		gcc -fsyntax-only -Isrc-generated/include -x c - ) > "$logdir/lines.log" 2>&1
+	if grep -q "^$ch:$line:" "$logdir/lines.log"; then
+		pass "a compiler error names $ch:$line"
+	else
+		fail "a compiler error did not name $ch:$line (see $logdir/lines.log)"
+	fi
+
+	# A misspelled chunk name must stop the tangle.
+	mkdir -p "$tmp/undef"
+	cp -r chapters tangle "$tmp/undef/"
+	printf '\n@ A broken chunk.\n<<tests/unit/check_abi.c>>=\n<<no such chunk>>\n@\n' >> "$tmp/undef/$ch"
+	mkdir -p "$tmp/undef/src-generated"
+	if "$tmp/undef/tangle/tangle.sh" > "$logdir/undef.log" 2>&1; then
+		fail "tangle accepted an undefined chunk"
+	elif grep -q "undefined chunk" "$logdir/undef.log"; then
+		pass "tangle fails on an undefined chunk, naming it"
+	else
+		fail "tangle failed on an undefined chunk without saying so (see $logdir/undef.log)"
+	fi
+	rm -rf "$tmp"
+
+	if make -s book > "$logdir/book.log" 2>&1; then
+		pass "the book builds (build/book/whelp.pdf)"
+	else
+		fail "the book does not build (see $logdir/book.log)"
+		tail -20 "$logdir/book.log" | sed 's/^/    /'
+	fi
+}
+
+# CPU:SMP pairs, one VM boot each, every scenario in each.
+VM_CONFIGS=${VM_CONFIGS:-"max:2 pentium3:1"}
+
+vm_tests() {
+	local cfg cpu smp log line name
+	for cfg in $VM_CONFIGS; do
+		cpu=${cfg%%:*} smp=${cfg##*:}
+		log=$logdir/vm-$cpu-smp$smp.log
+		echo "vm: booting the host VM (-cpu $cpu -smp $smp)"
+		CPU=$cpu SMP=$smp tests/run-vm.sh --log "$log" all
+		while IFS= read -r line; do
+			line=${line%$'\r'}
+			case $line in
+			"=== whelp-test: PASS "*)
+				name=${line#=== whelp-test: PASS }
+				pass "vm[$cpu,smp$smp]: $name" ;;
+			"=== whelp-test: FAIL "*)
+				name=${line#=== whelp-test: FAIL }
+				fail "vm[$cpu,smp$smp]: $name"
+				name=${name%% *}
+				sed -n "/=== whelp-test: begin $name\r*\$/,/=== whelp-test: FAIL $name/p" "$log" |
+					tr -d '\r' | tail -40 | sed 's/^/    /' ;;
+			esac
+		done < <(grep -a '^=== whelp-test: \(PASS\|FAIL\)' "$log")
+		if grep -aq '=== whelp-vm:' "$log"; then
+			pass "vm[$cpu,smp$smp]: the host VM ran every scenario and powered off"
+		else
+			fail "vm[$cpu,smp$smp]: the host VM did not finish (crash or timeout); see $log"
+			tail -30 "$log" | tr -d '\r' | sed 's/^/    /'
+		fi
+	done
+}
+
+case $only in
+--unit-only) unit_tests ;;
+--vm-only) vm_tests ;;
+*) unit_tests; distribution_tests; vm_tests ;;
+esac
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

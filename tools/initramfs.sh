@@ -1,0 +1,22 @@
+#!/bin/bash
+# Build the host VM's initramfs: busybox, the module, the Launcher, the guest
+# images and the tests.  Usage:
+#   initramfs.sh OUT BUSYBOX MODULE LAUNCHER "GUESTS" "VM_PROGS" "VM_SCRIPTS"
+set -euo pipefail
+out=$1 busybox=$2 module=$3 launcher=$4 guests=$5 progs=$6 scripts=$7
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root,lib/modules,usr/bin,guests,tests/bin}
+install -m 755 "$busybox" "$root/bin/busybox"
+install -m 644 "$module" "$root/lib/modules/whelp.ko"
+install -m 755 "$launcher" "$root/usr/bin/whelp"
+install -m 755 "$top/tests/vm-init" "$root/init"
+for f in $guests; do install -m 644 "$f" "$root/guests/"; done
+for f in $progs; do install -m 755 "$f" "$root/tests/bin/"; done
+for f in $scripts; do install -m 755 "$f" "$root/tests/"; done
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"
