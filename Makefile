@@ -42,7 +42,7 @@ LAUNCHER_LIB_SRC = $(filter-out %/main.c,$(LAUNCHER_SRC))
 HOST_SRC = $(wildcard $(G)/host/*)
 UNIT_TESTS = $(patsubst $(G)/tests/unit/%.c,$(B)/tests/unit/%,$(wildcard $(G)/tests/unit/check_*.c))
 VM_PROGS = $(patsubst $(G)/tests/vm/%.c,$(B)/vm/tests/bin/%,$(wildcard $(G)/tests/vm/*.c))
-VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh)
+VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
 .PHONY: all deps tangle module launcher guests unit-tests initramfs book run \
