@@ -92,7 +92,7 @@ distribution_tests() {
 }
 
 # CPU:SMP pairs, one VM boot each, every scenario in each.
-VM_CONFIGS=${VM_CONFIGS:-"max:2 pentium3:1"}
+VM_CONFIGS=${VM_CONFIGS:-"max:2 max:1 pentium3:1 pentium3:2"}
 
 vm_tests() {
 	local cfg cpu smp log line name

@@ -4,7 +4,7 @@
 #define WHELP_ABI_H
 
 #line 68 "chapters/03-abi.nw"
-#define WHELP_ABI_VERSION 1
+#define WHELP_ABI_VERSION 2
 #line 83 "chapters/03-abi.nw"
 #define WHELP_HCALL_VECTOR 0x1F
 
@@ -29,10 +29,11 @@
 #define WHELP_SHUTDOWN_POWEROFF		1
 #define WHELP_SHUTDOWN_RESTART		2
 #define WHELP_SHUTDOWN_CRASH		3
-#line 178 "chapters/03-abi.nw"
+#define WHELP_SHUTDOWN_KILLED		4	/* the Host's verdict */
+#line 207 "chapters/03-abi.nw"
 #define WHELP_GUEST_KERNEL_CS 0x51	/* GDT entry 10, RPL 1 */
 #define WHELP_GUEST_KERNEL_DS 0x59	/* GDT entry 11, RPL 1 */
-#line 240 "chapters/03-abi.nw"
+#line 269 "chapters/03-abi.nw"
 #define WHELP_KERNEL_ADDRESS 0xc0000000
 #define WHELP_BOOT_INFO_ADDR 0
 #define WHELP_BOOT_MAGIC 0x706c6877	/* "whlp" in memory */
@@ -51,7 +52,7 @@ typedef uint8_t whelp_u8;
 typedef uint32_t whelp_u32;
 typedef uint64_t whelp_u64;
 #endif
-#line 116 "chapters/03-abi.nw"
+#line 117 "chapters/03-abi.nw"
 #define WHELP_ASYNC_SLOTS 64
 #define WHELP_ASYNC_FREE 0xff
 #define WHELP_ASYNC_QUEUED 0
@@ -60,7 +61,7 @@ struct whelp_async_call {
 	whelp_u32 nr;
 	whelp_u32 arg1, arg2, arg3, arg4;
 };
-#line 152 "chapters/03-abi.nw"
+#line 154 "chapters/03-abi.nw"
 enum whelp_request {
 	WHELP_REQ_INITIALIZE = 1,
 	WHELP_REQ_IRQ,
@@ -71,7 +72,18 @@ enum whelp_request {
 
 #define WHELP_REG_ABI_VERSION 0xfffffffcu
 #define WHELP_MAX_IRQS 32
-#line 183 "chapters/03-abi.nw"
+#line 181 "chapters/03-abi.nw"
+#define WHELP_EVENT_CONSOLE 1
+#define WHELP_EVENT_DEAD 2
+#define WHELP_EVENT_TEXT_MAX 256
+
+struct whelp_event {
+	whelp_u32 kind;		/* WHELP_EVENT_* */
+	whelp_u32 how;		/* DEAD: WHELP_SHUTDOWN_* */
+	whelp_u32 len;		/* bytes of text, at most WHELP_EVENT_TEXT_MAX */
+	char text[WHELP_EVENT_TEXT_MAX];	/* not NUL-terminated */
+};
+#line 212 "chapters/03-abi.nw"
 struct whelp_regs {
 	/* pushed by the Switcher */
 	whelp_u32 ebx, ecx, edx, esi, edi, ebp, eax;
@@ -81,7 +93,7 @@ struct whelp_regs {
 	/* pushed by the processor */
 	whelp_u32 eip, cs, eflags, esp, ss;
 };
-#line 204 "chapters/03-abi.nw"
+#line 233 "chapters/03-abi.nw"
 struct whelp_shared {
 	/* written by the Guest, read by the Host */
 	whelp_u32 irq_enabled;		/* virtual EFLAGS.IF: 0 or 0x200 */
@@ -99,7 +111,7 @@ struct whelp_shared {
 	whelp_u8 hcall_status[WHELP_ASYNC_SLOTS];
 	struct whelp_async_call hcalls[WHELP_ASYNC_SLOTS];
 };
-#line 247 "chapters/03-abi.nw"
+#line 276 "chapters/03-abi.nw"
 struct whelp_boot_info {
 	whelp_u32 magic;
 	whelp_u32 mem_size;		/* bytes of Guest RAM */
