@@ -11,7 +11,7 @@ mkdir -p "$out"
 # One noweave run over all chapters: chunk names are global, so the chunk
 # cross-references and both indexes span the whole book.  autodefs finds C
 # functions, globals, typedefs and macros; "@ %def" lines add the rest.
-noweave -n -t8 -autodefs c -index chapters/*.nw > "$out/woven.tex"
+noweave -n -t8 -filter "awk -f $top/book/cdefs.awk" -index chapters/*.nw > "$out/woven.tex"
 
 if grep -q 'nw@notdef' "$out/woven.tex"; then
 	echo "book: a chunk is used but never defined:" >&2
