@@ -90,10 +90,16 @@ $(B)/guest/%.elf: $(G)/guest/%.ld $$(addprefix $(B)/guest/,$$(addsuffix .o,$$(no
 	$(LD) $(GUEST_LDFLAGS) -T $< -o $@ $(filter %.o,$^)
 
 # ---------------------------------------------------------------- tests
+# Every unit test links the Launcher's library. A test of Host code also
+# links the Host file it tests and the shim of kernel services it runs on:
+# UNIT_LINK_<test> lists them (second expansion puts them among the
+# prerequisites).
+UNIT_LINK_check_shadow = $(G)/host/shadow.c $(G)/tests/unit/shim/shadow_env.c
 unit-tests: $(UNIT_TESTS)
-$(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) $(wildcard $(G)/*/*.h)
+$(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) \
+		$(wildcard $(G)/*/*.h $(G)/tests/unit/shim/*.h) $$(UNIT_LINK_$$*)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) $< $(LAUNCHER_LIB_SRC) $(CHECK_LIBS) -o $@
+	$(CC) $(UNIT_CFLAGS) $< $(LAUNCHER_LIB_SRC) $(UNIT_LINK_$*) $(CHECK_LIBS) -o $@
 
 $(B)/vm/tests/bin/%: $(G)/tests/vm/%.c $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)

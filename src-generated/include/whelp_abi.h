@@ -3,17 +3,17 @@
 #ifndef WHELP_ABI_H
 #define WHELP_ABI_H
 
-#line 68 "chapters/03-abi.nw"
-#define WHELP_ABI_VERSION 2
-#line 83 "chapters/03-abi.nw"
+#line 69 "chapters/03-abi.nw"
+#define WHELP_ABI_VERSION 3
+#line 84 "chapters/03-abi.nw"
 #define WHELP_HCALL_VECTOR 0x1F
 
 #define WHELP_HC_FLUSH_ASYNC		0	/* run the queued calls */
 #define WHELP_HC_INIT			1	/* (shared page address) */
 #define WHELP_HC_SHUTDOWN		2	/* (message, WHELP_SHUTDOWN_*) */
 #define WHELP_HC_CONSOLE_WRITE		3	/* (address, length) */
-#define WHELP_HC_NEW_PGTABLE		4	/* (top-level table) */
-#define WHELP_HC_FLUSH_TLB		5	/* (non-zero: kernel too) */
+#define WHELP_HC_NEW_PGTABLE		4	/* (table) */
+#define WHELP_HC_FLUSH_TLB		5	/* (0: user half; else all) */
 #define WHELP_HC_LOAD_IDT_ENTRY		6	/* (vector, low, high) */
 #define WHELP_HC_SET_STACK		7	/* (segment, top, pages) */
 #define WHELP_HC_TS			8	/* (task-switched flag) */
@@ -30,17 +30,40 @@
 #define WHELP_SHUTDOWN_RESTART		2
 #define WHELP_SHUTDOWN_CRASH		3
 #define WHELP_SHUTDOWN_KILLED		4	/* the Host's verdict */
-#line 207 "chapters/03-abi.nw"
+#line 234 "chapters/03-abi.nw"
 #define WHELP_GUEST_KERNEL_CS 0x51	/* GDT entry 10, RPL 1 */
 #define WHELP_GUEST_KERNEL_DS 0x59	/* GDT entry 11, RPL 1 */
-#line 269 "chapters/03-abi.nw"
+#line 299 "chapters/03-abi.nw"
 #define WHELP_KERNEL_ADDRESS 0xc0000000
 #define WHELP_BOOT_INFO_ADDR 0
 #define WHELP_BOOT_MAGIC 0x706c6877	/* "whlp" in memory */
 #define WHELP_CMDLINE_MAX 256
-#line 27 "chapters/03-abi.nw"
+#line 364 "chapters/03-abi.nw"
+#define WHELP_PAGE_SHIFT	12
+#define WHELP_PAGE_SIZE		0x1000
+#define WHELP_PAGE_FRAME	0xfffff000	/* the frame's address bits */
+#define WHELP_PGDIR_SHIFT	22		/* 4 MiB per directory entry */
+#define WHELP_PTRS_PER_TABLE	1024
+
+#define WHELP_PAGE_PRESENT	0x001
+#define WHELP_PAGE_RW		0x002
+#define WHELP_PAGE_USER		0x004
+#define WHELP_PAGE_PWT		0x008
+#define WHELP_PAGE_PCD		0x010
+#define WHELP_PAGE_ACCESSED	0x020
+#define WHELP_PAGE_DIRTY	0x040
+#define WHELP_PAGE_PSE		0x080	/* directory entry: a large page */
+#define WHELP_PAGE_PAT		0x080	/* table entry: the PAT bit */
+#define WHELP_PAGE_GLOBAL	0x100
+#define WHELP_PAGE_GUEST	0xe00	/* bits 9-11: the Guest's own */
+
+#define WHELP_PGD_ALLOWED	0xe7f	/* all but PSE and Global */
+#define WHELP_PTE_ALLOWED	0xf7f	/* all but PAT */
+
+#define WHELP_STACK_PAGES_MAX	2
+#line 28 "chapters/03-abi.nw"
 #ifndef __ASSEMBLER__
-#line 46 "chapters/03-abi.nw"
+#line 47 "chapters/03-abi.nw"
 #ifdef __KERNEL__
 #include <linux/types.h>
 typedef u8 whelp_u8;
@@ -52,7 +75,7 @@ typedef uint8_t whelp_u8;
 typedef uint32_t whelp_u32;
 typedef uint64_t whelp_u64;
 #endif
-#line 117 "chapters/03-abi.nw"
+#line 128 "chapters/03-abi.nw"
 #define WHELP_ASYNC_SLOTS 64
 #define WHELP_ASYNC_FREE 0xff
 #define WHELP_ASYNC_QUEUED 0
@@ -61,7 +84,7 @@ struct whelp_async_call {
 	whelp_u32 nr;
 	whelp_u32 arg1, arg2, arg3, arg4;
 };
-#line 154 "chapters/03-abi.nw"
+#line 165 "chapters/03-abi.nw"
 enum whelp_request {
 	WHELP_REQ_INITIALIZE = 1,
 	WHELP_REQ_IRQ,
@@ -72,18 +95,23 @@ enum whelp_request {
 
 #define WHELP_REG_ABI_VERSION 0xfffffffcu
 #define WHELP_MAX_IRQS 32
-#line 181 "chapters/03-abi.nw"
+#line 203 "chapters/03-abi.nw"
 #define WHELP_EVENT_CONSOLE 1
 #define WHELP_EVENT_DEAD 2
+#define WHELP_EVENT_MMIO 3
 #define WHELP_EVENT_TEXT_MAX 256
+#define WHELP_MMIO_INSN_MAX 16	/* the longest x86 instruction is 15 */
 
 struct whelp_event {
 	whelp_u32 kind;		/* WHELP_EVENT_* */
-	whelp_u32 how;		/* DEAD: WHELP_SHUTDOWN_* */
+	union {
+		whelp_u32 how;	/* DEAD: WHELP_SHUTDOWN_* */
+		whelp_u32 addr;	/* MMIO: the guest physical address */
+	};
 	whelp_u32 len;		/* bytes of text, at most WHELP_EVENT_TEXT_MAX */
 	char text[WHELP_EVENT_TEXT_MAX];	/* not NUL-terminated */
 };
-#line 212 "chapters/03-abi.nw"
+#line 239 "chapters/03-abi.nw"
 struct whelp_regs {
 	/* pushed by the Switcher */
 	whelp_u32 ebx, ecx, edx, esi, edi, ebp, eax;
@@ -93,7 +121,7 @@ struct whelp_regs {
 	/* pushed by the processor */
 	whelp_u32 eip, cs, eflags, esp, ss;
 };
-#line 233 "chapters/03-abi.nw"
+#line 263 "chapters/03-abi.nw"
 struct whelp_shared {
 	/* written by the Guest, read by the Host */
 	whelp_u32 irq_enabled;		/* virtual EFLAGS.IF: 0 or 0x200 */
@@ -111,13 +139,13 @@ struct whelp_shared {
 	whelp_u8 hcall_status[WHELP_ASYNC_SLOTS];
 	struct whelp_async_call hcalls[WHELP_ASYNC_SLOTS];
 };
-#line 276 "chapters/03-abi.nw"
+#line 306 "chapters/03-abi.nw"
 struct whelp_boot_info {
 	whelp_u32 magic;
 	whelp_u32 mem_size;		/* bytes of Guest RAM */
 	char cmdline[WHELP_CMDLINE_MAX];	/* NUL-terminated */
 };
-#line 34 "chapters/03-abi.nw"
+#line 35 "chapters/03-abi.nw"
 #endif
 
 #endif

@@ -194,7 +194,14 @@ int hostdev_read_event(struct host_device *dev, struct whelp_event *ev,
 			 WHELP_EVENT_TEXT_MAX);
 		return -1;
 	}
-	if (ev->kind != WHELP_EVENT_CONSOLE && ev->kind != WHELP_EVENT_DEAD) {
+	if (ev->kind == WHELP_EVENT_MMIO && ev->len > WHELP_MMIO_INSN_MAX) {
+		snprintf(err, errlen, "%s: the Host sent %u instruction bytes "
+			 "with an I/O access; at most %d fit", dev->path,
+			 ev->len, WHELP_MMIO_INSN_MAX);
+		return -1;
+	}
+	if (ev->kind != WHELP_EVENT_CONSOLE && ev->kind != WHELP_EVENT_DEAD &&
+	    ev->kind != WHELP_EVENT_MMIO) {
 		snprintf(err, errlen, "%s: the Host sent an event of kind %u, "
 			 "which this Launcher does not know: build the module "
 			 "and the Launcher from the same book", dev->path,
