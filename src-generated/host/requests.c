@@ -83,13 +83,22 @@ static u32 *whelp_reg(struct whelp_guest *g, u32 offset)
 	return (u32 *)&g->regs + offset / sizeof(u32);
 }
 
-#line 529 "chapters/41-host-device.nw"
+#line 533 "chapters/41-host-device.nw"
 static int whelp_req_getreg(struct whelp_file *wf, const u32 *arg)
 {
 	u32 offset = arg[0];
 
 	if (offset == WHELP_REG_ABI_VERSION) {
 		wf->answer = WHELP_ABI_VERSION;
+		wf->answer_ready = true;
+		return 0;
+	}
+	if (whelp_exit_offset(offset)) {
+		if (!wf->guest) {
+			pr_debug("GETREG: there is no Guest yet\n");
+			return -ENOENT;
+		}
+		wf->answer = whelp_exit_count(wf->guest, offset);
 		wf->answer_ready = true;
 		return 0;
 	}
@@ -107,7 +116,7 @@ static int whelp_req_getreg(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 566 "chapters/41-host-device.nw"
+#line 579 "chapters/41-host-device.nw"
 static bool whelp_reg_settable(u32 offset)
 {
 	switch (offset) {
@@ -148,7 +157,7 @@ static int whelp_req_setreg(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 619 "chapters/41-host-device.nw"
+#line 632 "chapters/41-host-device.nw"
 static int whelp_req_irq(struct whelp_file *wf, const u32 *arg)
 {
 	u32 irq = arg[0];
@@ -168,7 +177,7 @@ static int whelp_req_irq(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 640 "chapters/41-host-device.nw"
+#line 653 "chapters/41-host-device.nw"
 static int whelp_req_trap(struct whelp_file *wf, const u32 *arg)
 {
 	u32 vector = arg[0];
@@ -187,7 +196,7 @@ static int whelp_req_trap(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 666 "chapters/41-host-device.nw"
+#line 679 "chapters/41-host-device.nw"
 static const struct whelp_request_type whelp_requests[] = {
 	[WHELP_REQ_INITIALIZE] = {
 		.name = "INITIALIZE", .words = 5,
