@@ -39,13 +39,15 @@ bool whelp_env_write(struct whelp_shadow *sh, u32 gpa, const void *src,
 struct whelp_env_page *whelp_env_pin(struct whelp_shadow *sh, u32 pfn);
 u32 whelp_env_page_pa(struct whelp_env_page *page);
 void whelp_env_unpin(struct whelp_env_page *page);
-#line 172 "chapters/45-host-shadow.nw"
+#line 177 "chapters/45-host-shadow.nw"
 WHELP_PRINTF(2, 3) void whelp_env_kill(struct whelp_shadow *sh,
 				       const char *fmt, ...);
 bool whelp_env_dead(struct whelp_shadow *sh);
 void whelp_env_mmio(struct whelp_shadow *sh, u32 gpa, const u8 *insn,
 		    u32 len);
-#line 183 "chapters/45-host-shadow.nw"
+bool whelp_env_reflect_fault(struct whelp_shadow *sh, u32 vaddr,
+			     u32 errcode);
+#line 190 "chapters/45-host-shadow.nw"
 u32 whelp_env_random_below(u32 n);
 u32 whelp_env_switcher_base(void);
 
