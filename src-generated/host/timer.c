@@ -114,9 +114,10 @@ bool whelp_time_start(struct whelp_guest *g)
 void whelp_hc_ts(struct whelp_guest *g, u32 flag)
 {
 	g->ts = flag != 0;
+	g->sw.ts = g->ts;
 }
 
-#line 238 "chapters/48-host-time.nw"
+#line 239 "chapters/48-host-time.nw"
 bool whelp_handle_device_not_available(struct whelp_guest *g)
 {
 	if (!g->ts)
