@@ -42,6 +42,16 @@ same_eip
 punished bad-segment "trap 13 ("
 same_eip
 punished wild-write "page fault at 0xdf000000"
+punished idt-task-gate "LOAD_IDT_ENTRY: vector 13" \
+	"only 32-bit interrupt and trap gates are allowed"
+punished idt-host-vector "LOAD_IDT_ENTRY: vector 31" \
+	"the Host keeps that vector"
+punished idt-ring0-gate "LOAD_IDT_ENTRY: vector 6" \
+	"not the guest kernel's code segment"
+punished gdt-system "LOAD_GDT_ENTRY: entry 14" "system descriptors"
+punished gdt-host-entry "LOAD_GDT_ENTRY: entry 12" \
+	"the Host keeps that entry"
+punished segment-vanishes "bad segment selector 0x78"
 
 expect_param guests 0
 expect_param pinned_pages 0
