@@ -131,6 +131,11 @@ check-unit: unit-tests
 check-vm: all
 	@tests/check.sh --vm-only
 
+# ---------------------------------------------------------------- benchmarks
+bench: deps
+	@$(MAKE) -s all
+	@tests/run-vm.sh --show bench
+
 # ---------------------------------------------------------------- the book
 book: $(B)/book/whelp.pdf
 $(B)/book/whelp.pdf: $(wildcard chapters/*.nw) $(wildcard book/*) $(wildcard figures/*)
