@@ -89,6 +89,33 @@ $(B)/guest/%.o: $(G)/guest/%.S $(G)/include/whelp_abi.h
 $(B)/guest/%.elf: $(G)/guest/%.ld $$(addprefix $(B)/guest/,$$(addsuffix .o,$$(notdir $$(basename $$(wildcard $(G)/guest/$$*-*.[cS] $(G)/guest/lib-*.c)))))
 	$(LD) $(GUEST_LDFLAGS) -T $< -o $@ $(filter %.o,$^)
 
+# ---------------------------------------------------------------- programs
+# pup's programs (chapter 14): each user/NAME.c but the library's
+# user/lib-*.[cS] is one static ELF program, linked at 0x08048000 by
+# user/user.ld with the whole library, stripped. pup-programs.S embeds
+# them all in pup's image with .incbin: it is assembled with the list of
+# names in PUP_PROGRAMS and the programs' directory on the assembler's
+# include path. Programs may use the x87 unit, never SSE.
+USER_CFLAGS := -m32 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mfpmath=387 \
+	-O2 -g $(WARN) -I$(G)/user -I$(G)/guest
+USER_LIB = $(addprefix $(B)/user/,$(addsuffix .o,$(notdir $(basename $(wildcard $(G)/user/lib-*.[cS])))))
+USER_NAMES = $(notdir $(basename $(filter-out $(G)/user/lib-%,$(wildcard $(G)/user/*.c))))
+USER_PROGS = $(addprefix $(B)/user/,$(addsuffix .elf,$(USER_NAMES)))
+empty :=
+comma := ,
+$(B)/user/%.o: $(G)/user/%.c $(wildcard $(G)/user/*.h) $(G)/guest/syscalls.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+$(B)/user/%.o: $(G)/user/%.S
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+$(B)/user/%.elf: $(B)/user/%.o $(USER_LIB) $(G)/user/user.ld
+	$(LD) $(GUEST_LDFLAGS) -s -T $(G)/user/user.ld -o $@ $< $(USER_LIB)
+$(B)/guest/pup-programs.o: $(USER_PROGS)
+$(B)/guest/pup-programs.o: GUEST_CFLAGS += -Wa,-I$(B)/user \
+	-DPUP_PROGRAMS=$(subst $(empty) $(empty),$(comma),$(USER_NAMES))
+
 # ---------------------------------------------------------------- tests
 # Every unit test links the Launcher's library. A test of Host code also
 # links the Host file it tests and the shim of kernel services it runs on:

@@ -8,6 +8,12 @@ echo "$out" | sed 's/^/    | /'
 expect_stdout "pup: hello from ring 1, 32 MiB of memory"
 expect_stdout "pup: command line: hello"
 expect_quiet
+expect 0 whelp --memory 32M /guests/pup.elf -- run demo
+echo "$out" | sed 's/^/    | /'
+expect_stdout "tick: 5"
+expect_stdout "tock: 5"
+expect_stdout "pup: no processes are left"
+expect_quiet
 expect 0 whelp --load-only --memory 32M /guests/pup.elf -- hello
 echo "$out" | sed 's/^/    | /'
 expect_stdout "entry 0xc0100000 (physical 0x100000)"
