@@ -4,6 +4,7 @@
 #include "hcall.h"
 #include "console.h"
 
+#line 333 "chapters/10-pup-boot.nw"
 struct outbuf {
 	char buf[256];
 	unsigned int len;
@@ -15,7 +16,7 @@ static void put(struct outbuf *o, char c)
 		o->buf[o->len++] = c;
 }
 
-static void put_number(struct outbuf *o, unsigned long v, unsigned int base)
+static void put_number(struct outbuf *o, unsigned int v, unsigned int base)
 {
 	char digits[12];
 	int n = 0;
@@ -28,50 +29,55 @@ static void put_number(struct outbuf *o, unsigned long v, unsigned int base)
 		put(o, digits[--n]);
 }
 
-void printk(const char *fmt, ...)
+static void format_line(struct outbuf *o, const char *fmt, va_list ap)
 {
-	struct outbuf o = { .len = 0 };
-	va_list ap;
 	const char *s;
 	int d;
 
-	va_start(ap, fmt);
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
-			put(&o, *fmt);
+			put(o, *fmt);
 			continue;
 		}
 		switch (*++fmt) {
 		case 's':
 			for (s = va_arg(ap, const char *); *s; s++)
-				put(&o, *s);
+				put(o, *s);
 			break;
 		case 'u':
-			put_number(&o, va_arg(ap, unsigned int), 10);
+			put_number(o, va_arg(ap, unsigned int), 10);
 			break;
 		case 'd':
 			d = va_arg(ap, int);
-			if (d < 0) {
-				put(&o, '-');
-				put_number(&o, -(unsigned long)d, 10);
-			} else {
-				put_number(&o, d, 10);
-			}
+			if (d < 0)
+				put(o, '-');
+			put_number(o, d < 0 ? -(unsigned int)d : (unsigned int)d,
+				   10);
 			break;
 		case 'x':
-			put_number(&o, va_arg(ap, unsigned int), 16);
+			put_number(o, va_arg(ap, unsigned int), 16);
 			break;
 		case 'c':
-			put(&o, (char)va_arg(ap, int));
+			put(o, (char)va_arg(ap, int));
 			break;
 		case '\0':
 			fmt--;
 			break;
 		default:
-			put(&o, '%');
-			put(&o, *fmt);
+			put(o, '%');
+			put(o, *fmt);
 		}
 	}
+}
+
+#line 308 "chapters/10-pup-boot.nw"
+void printk(const char *fmt, ...)
+{
+	struct outbuf o = { .len = 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	format_line(&o, fmt, ap);
 	va_end(ap);
 	hcall(WHELP_HC_CONSOLE_WRITE, __pa(o.buf), o.len, 0, 0);
 }

@@ -175,7 +175,7 @@ void strlcpy(char *dst, const char *src, unsigned int size);
 #define USER_STACK_TOP	WHELP_KERNEL_ADDRESS
 #define USER_STACK_PAGES 4
 #define USER_STACK_LOW	(USER_STACK_TOP - USER_STACK_PAGES * WHELP_PAGE_SIZE)
-#line 407 "chapters/14-pup-programs.nw"
+#line 350 "chapters/14-pup-programs.nw"
 struct pup_program {
 	const char *name;
 	const whelp_u8 *image, *end;	/* the ELF file */
