@@ -196,60 +196,60 @@ static void paging_works(const struct whelp_boot_info *boot)
 
 	
 #line 428 "chapters/61-hostile-guests.nw"
-pages[2][0] = 0x9abc;
-ok = 1;
-for (round = 0; round < 70; round++) {
-	k = 1 + round % 2;
-	user_pts[0][0] = __pa(pages[k]) | P | RW | A;
-	queue(WHELP_HC_SET_PTE, __pa(pgdirs[0]), USER_VA, user_pts[0][0]);
-	if (round % 3 == 2 || round == 69) {
-		hcall(WHELP_HC_FLUSH_ASYNC, 0, 0, 0, 0);
-		ok &= peek(USER_VA) == pages[k][0];
-		ok &= shared.hcall_status[(next_slot - 1) % WHELP_ASYNC_SLOTS] ==
-			WHELP_ASYNC_FREE;
+	pages[2][0] = 0x9abc;
+	ok = 1;
+	for (round = 0; round < 70; round++) {
+		k = 1 + round % 2;
+		user_pts[0][0] = __pa(pages[k]) | P | RW | A;
+		queue(WHELP_HC_SET_PTE, __pa(pgdirs[0]), USER_VA, user_pts[0][0]);
+		if (round % 3 == 2 || round == 69) {
+			hcall(WHELP_HC_FLUSH_ASYNC, 0, 0, 0, 0);
+			ok &= peek(USER_VA) == pages[k][0];
+			ok &= shared.hcall_status[(next_slot - 1) % WHELP_ASYNC_SLOTS] ==
+				WHELP_ASYNC_FREE;
+		}
 	}
-}
-check(ok, "queued SET_PTEs run in order, round the ring, and free their slots");
+	check(ok, "queued SET_PTEs run in order, round the ring, and free their slots");
 #line 414 "chapters/61-hostile-guests.nw"
 	
 #line 451 "chapters/61-hostile-guests.nw"
-for (k = 0; k < SPACES; k++) {
-	pages[k][0] = 0x1000 + k;
-	map_user(k, USER_VA, __pa(pages[k]) | P | RW | A | D);
-}
-ok = 1;
-for (round = 0; round < 3; round++) {
 	for (k = 0; k < SPACES; k++) {
-		hcall(WHELP_HC_NEW_PGTABLE, __pa(pgdirs[k]), 0, 0, 0);
-		ok &= peek(USER_VA) == 0x1000 + k;
-		poke(USER_VA, 0x1000 + k);
+		pages[k][0] = 0x1000 + k;
+		map_user(k, USER_VA, __pa(pages[k]) | P | RW | A | D);
 	}
-}
-check(ok, "five address spaces, switched round robin, see their own pages");
+	ok = 1;
+	for (round = 0; round < 3; round++) {
+		for (k = 0; k < SPACES; k++) {
+			hcall(WHELP_HC_NEW_PGTABLE, __pa(pgdirs[k]), 0, 0, 0);
+			ok &= peek(USER_VA) == 0x1000 + k;
+			poke(USER_VA, 0x1000 + k);
+		}
+	}
+	check(ok, "five address spaces, switched round robin, see their own pages");
 #line 415 "chapters/61-hostile-guests.nw"
 	
 #line 474 "chapters/61-hostile-guests.nw"
-hcall(WHELP_HC_NEW_PGTABLE, __pa(pgdirs[0]), 0, 0, 0);
-hcall(WHELP_HC_FLUSH_TLB, 0, 0, 0, 0);
-check(peek(USER_VA) == 0x1000, "FLUSH_TLB 0 loses nothing still mapped");
-hcall(WHELP_HC_FLUSH_TLB, 1, 0, 0, 0);
-check(peek(USER_VA) == 0x1000 && boot->magic == WHELP_BOOT_MAGIC,
-      "FLUSH_TLB 1 loses nothing still mapped");
-pgdirs[0][USER_VA >> 22] = __pa(user_pts[1]) | P | RW | US | A;
-hcall(WHELP_HC_SET_PGD, __pa(pgdirs[0]), USER_VA >> 22, 0, 0);
-check(peek(USER_VA) == 0x1001, "SET_PGD brings in another page table");
+	hcall(WHELP_HC_NEW_PGTABLE, __pa(pgdirs[0]), 0, 0, 0);
+	hcall(WHELP_HC_FLUSH_TLB, 0, 0, 0, 0);
+	check(peek(USER_VA) == 0x1000, "FLUSH_TLB 0 loses nothing still mapped");
+	hcall(WHELP_HC_FLUSH_TLB, 1, 0, 0, 0);
+	check(peek(USER_VA) == 0x1000 && boot->magic == WHELP_BOOT_MAGIC,
+	      "FLUSH_TLB 1 loses nothing still mapped");
+	pgdirs[0][USER_VA >> 22] = __pa(user_pts[1]) | P | RW | US | A;
+	hcall(WHELP_HC_SET_PGD, __pa(pgdirs[0]), USER_VA >> 22, 0, 0);
+	check(peek(USER_VA) == 0x1001, "SET_PGD brings in another page table");
 
-for (k = 0; k < 2; k++) {
-	e = &kernel_pt[(__pa(kstack) >> 12) + k];
-	*e &= ~(A | D);
-	hcall(WHELP_HC_SET_PTE, __pa(pgdirs[0]),
-	      (whelp_u32)kstack + k * 4096, *e, 0);
-}
-hcall(WHELP_HC_SET_STACK, WHELP_GUEST_KERNEL_DS,
-      (whelp_u32)kstack + sizeof(kstack), 2, 0);
-e = &kernel_pt[__pa(kstack) >> 12];
-check((e[0] & D) && (e[1] & D),
-      "SET_STACK: the Host maps the kernel stack writable before the guest runs");
+	for (k = 0; k < 2; k++) {
+		e = &kernel_pt[(__pa(kstack) >> 12) + k];
+		*e &= ~(A | D);
+		hcall(WHELP_HC_SET_PTE, __pa(pgdirs[0]),
+		      (whelp_u32)kstack + k * 4096, *e, 0);
+	}
+	hcall(WHELP_HC_SET_STACK, WHELP_GUEST_KERNEL_DS,
+	      (whelp_u32)kstack + sizeof(kstack), 2, 0);
+	e = &kernel_pt[__pa(kstack) >> 12];
+	check((e[0] & D) && (e[1] & D),
+	      "SET_STACK: the Host maps the kernel stack writable before the guest runs");
 
 #line 417 "chapters/61-hostile-guests.nw"
 	printk("hostile: paging works\n");

@@ -153,28 +153,28 @@ int whelp_switcher_init(void)
 
 	
 #line 170 "chapters/50-switcher.nw"
-BUILD_BUG_ON(sizeof(struct whelp_regs) != WHELP_REGS_SIZE);
-BUILD_BUG_ON(sizeof(struct whelp_cpu_pages) != 2 * PAGE_SIZE);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, regs) != WHELP_PA_REGS);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, regs.trapnum) !=
-	     WHELP_PA_TRAPNUM);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, regs.errcode) !=
-	     WHELP_PA_ERRCODE);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_sp) != WHELP_PB_HOST_SP);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_cr3) != WHELP_PB_HOST_CR3);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, guest_cr3) !=
-	     WHELP_PB_GUEST_CR3);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_ldt) != WHELP_PB_HOST_LDT);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_tr) != WHELP_PB_HOST_TR);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_gdt) != WHELP_PB_HOST_GDT);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_idt) != WHELP_PB_HOST_IDT);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, guest_gdt) !=
-	     WHELP_PB_GUEST_GDT);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, guest_idt) !=
-	     WHELP_PB_GUEST_IDT);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, tss) != WHELP_PB_TSS);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, gdt) != WHELP_PB_GDT);
-BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, idt) != WHELP_PB_IDT);
+	BUILD_BUG_ON(sizeof(struct whelp_regs) != WHELP_REGS_SIZE);
+	BUILD_BUG_ON(sizeof(struct whelp_cpu_pages) != 2 * PAGE_SIZE);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, regs) != WHELP_PA_REGS);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, regs.trapnum) !=
+		     WHELP_PA_TRAPNUM);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, regs.errcode) !=
+		     WHELP_PA_ERRCODE);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_sp) != WHELP_PB_HOST_SP);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_cr3) != WHELP_PB_HOST_CR3);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, guest_cr3) !=
+		     WHELP_PB_GUEST_CR3);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_ldt) != WHELP_PB_HOST_LDT);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_tr) != WHELP_PB_HOST_TR);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_gdt) != WHELP_PB_HOST_GDT);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, host_idt) != WHELP_PB_HOST_IDT);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, guest_gdt) !=
+		     WHELP_PB_GUEST_GDT);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, guest_idt) !=
+		     WHELP_PB_GUEST_IDT);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, tss) != WHELP_PB_TSS);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, gdt) != WHELP_PB_GDT);
+	BUILD_BUG_ON(offsetof(struct whelp_cpu_pages, idt) != WHELP_PB_IDT);
 #line 897 "chapters/50-switcher.nw"
 	if (code > PAGE_SIZE) {
 		pr_err("whelp: the Switcher's code is %lu bytes, more than a page\n",
@@ -345,74 +345,74 @@ void whelp_run_guest_once(struct whelp_switch_state *st,
 
 	
 #line 1184 "chapters/50-switcher.nw"
-cpu = smp_processor_id();
-p = cpu_pages(cpu);
-if (st->slot_pgdir != st->pgdir || st->slot_cpu != cpu) {
-	st->pgdir[(unsigned long)switcher_addr >> SLOT_SHIFT] =
-		__pa(switcher_pte[cpu]) | _PAGE_PRESENT | _PAGE_RW |
-		_PAGE_ACCESSED;
-	st->slot_pgdir = st->pgdir;
-	st->slot_cpu = cpu;
-}
-load_guest_tables(st, p, cpu);
-p->regs = *regs;
-p->regs.eflags = (p->regs.eflags | X86_EFLAGS_IF | X86_EFLAGS_FIXED) &
-	~(X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_VM | X86_EFLAGS_TF |
-	  X86_EFLAGS_VIF | X86_EFLAGS_VIP);
-if (!(p->regs.cs & 3))
-	p->regs.cs |= 1;
-p->guest_cr3 = __pa(st->pgdir);
-p->tss.sp1 = st->esp1;
-p->tss.ss1 = st->ss1;
+	cpu = smp_processor_id();
+	p = cpu_pages(cpu);
+	if (st->slot_pgdir != st->pgdir || st->slot_cpu != cpu) {
+		st->pgdir[(unsigned long)switcher_addr >> SLOT_SHIFT] =
+			__pa(switcher_pte[cpu]) | _PAGE_PRESENT | _PAGE_RW |
+			_PAGE_ACCESSED;
+		st->slot_pgdir = st->pgdir;
+		st->slot_cpu = cpu;
+	}
+	load_guest_tables(st, p, cpu);
+	p->regs = *regs;
+	p->regs.eflags = (p->regs.eflags | X86_EFLAGS_IF | X86_EFLAGS_FIXED) &
+		~(X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_VM | X86_EFLAGS_TF |
+		  X86_EFLAGS_VIF | X86_EFLAGS_VIP);
+	if (!(p->regs.cs & 3))
+		p->regs.cs |= 1;
+	p->guest_cr3 = __pa(st->pgdir);
+	p->tss.sp1 = st->esp1;
+	p->tss.ss1 = st->ss1;
 #line 1152 "chapters/50-switcher.nw"
 	
 #line 1237 "chapters/50-switcher.nw"
-{
-	unsigned long cr4 = __read_cr4();
-	bool sep = boot_cpu_has(X86_FEATURE_SEP);
-	u64 sysenter_cs = 0;
+	{
+		unsigned long cr4 = __read_cr4();
+		bool sep = boot_cpu_has(X86_FEATURE_SEP);
+		u64 sysenter_cs = 0;
 
-	write_cr4_raw(cr4 & ~(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_UMIP |
-			      X86_CR4_PGE));
-	if (sep) {
-		rdmsrl(MSR_IA32_SYSENTER_CS, sysenter_cs);
-		wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+		write_cr4_raw(cr4 & ~(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_UMIP |
+				      X86_CR4_PGE));
+		if (sep) {
+			rdmsrl(MSR_IA32_SYSENTER_CS, sysenter_cs);
+			wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+		}
+		if (st->ts)
+			write_cr0(read_cr0() | X86_CR0_TS);
+		nmi = switch_to_guest(p);
+		if (st->ts)
+			write_cr0(read_cr0() & ~X86_CR0_TS);
+		if (sep)
+			wrmsrl(MSR_IA32_SYSENTER_CS, sysenter_cs);
+		write_cr4_raw(cr4);
 	}
-	if (st->ts)
-		write_cr0(read_cr0() | X86_CR0_TS);
-	nmi = switch_to_guest(p);
-	if (st->ts)
-		write_cr0(read_cr0() & ~X86_CR0_TS);
-	if (sep)
-		wrmsrl(MSR_IA32_SYSENTER_CS, sysenter_cs);
-	write_cr4_raw(cr4);
-}
 #line 1153 "chapters/50-switcher.nw"
 	
 #line 1283 "chapters/50-switcher.nw"
-if (p->regs.trapnum == WHELP_TRAP_SWITCH_FAULT &&
-    p->fault_vector == X86_TRAP_NMI) {
-	regs->trapnum = X86_TRAP_NMI;
-	regs->errcode = 0;
-	nmi = 1;
-} else if (p->regs.trapnum == WHELP_TRAP_SWITCH_FAULT) {
-	regs->trapnum = WHELP_TRAP_SWITCH_FAULT;
-	regs->errcode = p->regs.errcode;
-	st->fault_vector = p->fault_vector;
-} else {
-	*regs = p->regs;
-	if (regs->trapnum == X86_TRAP_PF)
-		st->cr2 = read_cr2();
-	if (regs->trapnum == X86_TRAP_NMI)
+	if (p->regs.trapnum == WHELP_TRAP_SWITCH_FAULT &&
+	    p->fault_vector == X86_TRAP_NMI) {
+		regs->trapnum = X86_TRAP_NMI;
+		regs->errcode = 0;
 		nmi = 1;
-}
+	} else if (p->regs.trapnum == WHELP_TRAP_SWITCH_FAULT) {
+		regs->trapnum = WHELP_TRAP_SWITCH_FAULT;
+		regs->errcode = p->regs.errcode;
+		st->fault_vector = p->fault_vector;
+	} else {
+		*regs = p->regs;
+		if (regs->trapnum == X86_TRAP_PF)
+			st->cr2 = read_cr2();
+		if (regs->trapnum == X86_TRAP_NMI)
+			nmi = 1;
+	}
 #line 1154 "chapters/50-switcher.nw"
 	
 #line 1308 "chapters/50-switcher.nw"
-if (host_vector(regs->trapnum))
-	call_host_vector(regs->trapnum);
-if (nmi)
-	call_host_vector(X86_TRAP_NMI);
+	if (host_vector(regs->trapnum))
+		call_host_vector(regs->trapnum);
+	if (nmi)
+		call_host_vector(X86_TRAP_NMI);
 
 #line 1156 "chapters/50-switcher.nw"
 	local_irq_enable();
