@@ -18,6 +18,7 @@ void *memset(void *dst, int c, unsigned int n)
 	return dst;
 }
 
+#line 1160 "chapters/13-pup-processes.nw"
 unsigned int strlen(const char *s)
 {
 	unsigned int n = 0;
@@ -27,6 +28,7 @@ unsigned int strlen(const char *s)
 	return n;
 }
 
+#line 1135 "chapters/13-pup-processes.nw"
 int strcmp(const char *a, const char *b)
 {
 	while (*a && *a == *b) {

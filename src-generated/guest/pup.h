@@ -7,17 +7,17 @@
 /* pup-main.c: the page shared with the Host */
 extern struct whelp_shared pup_shared;
 
-#line 88 "chapters/11-pup-paging.nw"
+#line 89 "chapters/11-pup-paging.nw"
 /* pup-paging.c: pages, page tables and address spaces */
 #define PGD_INDEX(va)	((whelp_u32)(va) >> WHELP_PGDIR_SHIFT)
 #define PTE_INDEX(va)	(((whelp_u32)(va) >> WHELP_PAGE_SHIFT) & \
 			 (WHELP_PTRS_PER_TABLE - 1))
 #define KERNEL_PGD_FIRST PGD_INDEX(WHELP_KERNEL_ADDRESS)
-#line 223 "chapters/11-pup-paging.nw"
+#line 224 "chapters/11-pup-paging.nw"
 whelp_u32 page_alloc(void);		/* physical address, zeroed */
 void page_free(whelp_u32 pa);
 whelp_u32 pages_free(void);
-#line 288 "chapters/11-pup-paging.nw"
+#line 289 "chapters/11-pup-paging.nw"
 struct pup_aspace {
 	whelp_u32 *pgdir;	/* its page directory, in the kernel map */
 };
@@ -35,7 +35,7 @@ void aspace_map(struct pup_aspace *as, whelp_u32 va, whelp_u32 pa,
 whelp_u32 aspace_unmap(struct pup_aspace *as, whelp_u32 va);
 void aspace_protect(struct pup_aspace *as, whelp_u32 va, whelp_u32 flags);
 volatile whelp_u32 *aspace_pte(struct pup_aspace *as, whelp_u32 va);
-#line 759 "chapters/11-pup-paging.nw"
+#line 760 "chapters/11-pup-paging.nw"
 /* pup-tests.c */
 void pup_run_tests(const char *cmdline);
 int first_word_is(const char *cmdline, const char *word);
@@ -110,7 +110,7 @@ void clock_oneshot(whelp_u32 ns);	/* one interrupt, ns from now */
 whelp_u64 pup_rdtsc(void);
 whelp_u32 pup_uptime_ms(void);
 whelp_u32 pup_cycles_to_us(whelp_u64 cycles);
-#line 872 "chapters/12-pup-traps.nw"
+#line 871 "chapters/12-pup-traps.nw"
 int pup_boot_wants_traps(const char *cmdline);
 #line 85 "chapters/13-pup-processes.nw"
 /* pup-procs.c: processes (chapter 13) */
@@ -162,7 +162,7 @@ void fpu_force_eager(void);
 void procs_init(void);
 int pup_boot_wants_procs(const char *cmdline);
 void procs_run(const char *args);
-#line 1163 "chapters/13-pup-processes.nw"
+#line 1171 "chapters/13-pup-processes.nw"
 /* pup-string.c */
 void *memcpy(void *dst, const void *src, unsigned int n);
 void *memset(void *dst, int c, unsigned int n);
@@ -175,7 +175,7 @@ void strlcpy(char *dst, const char *src, unsigned int size);
 #define USER_STACK_TOP	WHELP_KERNEL_ADDRESS
 #define USER_STACK_PAGES 4
 #define USER_STACK_LOW	(USER_STACK_TOP - USER_STACK_PAGES * WHELP_PAGE_SIZE)
-#line 350 "chapters/14-pup-programs.nw"
+#line 343 "chapters/14-pup-programs.nw"
 struct pup_program {
 	const char *name;
 	const whelp_u8 *image, *end;	/* the ELF file */

@@ -186,7 +186,7 @@ static inline u32 whelp_stub_dpl(u32 v, const struct whelp_desc *d)
 		return 0;
 	return whelp_desc_dpl(d);
 }
-#line 558 "chapters/46-host-interrupts.nw"
+#line 560 "chapters/46-host-interrupts.nw"
 #define WHELP_EFLAGS_TF		0x00000100	/* single step */
 #define WHELP_EFLAGS_IF		0x00000200	/* interrupts on */
 #define WHELP_EFLAGS_NT		0x00004000	/* nested task */
@@ -223,7 +223,7 @@ static inline bool whelp_build_frame(struct whelp_frame *f,
 	f->esp = (outer ? esp1 : r->esp) - 4 * f->n;
 	return true;
 }
-#line 608 "chapters/46-host-interrupts.nw"
+#line 610 "chapters/46-host-interrupts.nw"
 typedef bool whelp_push_fn(void *ctx, u32 vaddr, u32 word);
 
 static inline bool whelp_push_frame(const struct whelp_frame *f, u32 base,
@@ -236,7 +236,7 @@ static inline bool whelp_push_frame(const struct whelp_frame *f, u32 base,
 			return false;
 	return true;
 }
-#line 629 "chapters/46-host-interrupts.nw"
+#line 631 "chapters/46-host-interrupts.nw"
 static inline void whelp_enter_handler(struct whelp_regs *r,
 				       const struct whelp_frame *f,
 				       const struct whelp_desc *gate)
@@ -248,7 +248,7 @@ static inline void whelp_enter_handler(struct whelp_regs *r,
 	r->eflags &= ~(WHELP_EFLAGS_TF | WHELP_EFLAGS_NT | WHELP_EFLAGS_RF |
 		       WHELP_EFLAGS_VM);
 }
-#line 902 "chapters/46-host-interrupts.nw"
+#line 903 "chapters/46-host-interrupts.nw"
 enum whelp_irq_action {
 	WHELP_IRQ_NONE,		/* no line is ready */
 	WHELP_IRQ_MASKED,	/* one is, but the virtual flag is off */
@@ -271,12 +271,12 @@ whelp_irq_choose(u32 pending, u32 blocked, u32 irq_enabled,
 	*irq = __builtin_ctz(ready);
 	return WHELP_IRQ_DELIVER;
 }
-#line 932 "chapters/46-host-interrupts.nw"
+#line 933 "chapters/46-host-interrupts.nw"
 static inline bool whelp_irq_wakes(u32 pending, u32 blocked)
 {
 	return (pending & ~blocked) != 0;
 }
-#line 1079 "chapters/46-host-interrupts.nw"
+#line 1080 "chapters/46-host-interrupts.nw"
 #define WHELP_EXIT_COUNTERS (WHELP_EXIT_TRAPS + WHELP_HC_COUNT)
 
 _Static_assert(WHELP_REG_EXITS_TRAP + 4 * WHELP_EXIT_TRAPS <=

@@ -157,7 +157,7 @@ static int whelp_req_setreg(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 632 "chapters/41-host-device.nw"
+#line 633 "chapters/41-host-device.nw"
 static int whelp_req_irq(struct whelp_file *wf, const u32 *arg)
 {
 	u32 irq = arg[0];
@@ -177,7 +177,7 @@ static int whelp_req_irq(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 653 "chapters/41-host-device.nw"
+#line 654 "chapters/41-host-device.nw"
 static int whelp_req_trap(struct whelp_file *wf, const u32 *arg)
 {
 	u32 vector = arg[0];
@@ -196,7 +196,7 @@ static int whelp_req_trap(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 679 "chapters/41-host-device.nw"
+#line 680 "chapters/41-host-device.nw"
 static const struct whelp_request_type whelp_requests[] = {
 	[WHELP_REQ_INITIALIZE] = {
 		.name = "INITIALIZE", .words = 5,

@@ -30,7 +30,7 @@
 #define WHELP_SHUTDOWN_RESTART		2
 #define WHELP_SHUTDOWN_CRASH		3
 #define WHELP_SHUTDOWN_KILLED		4	/* the Host's verdict */
-#line 536 "chapters/03-abi.nw"
+#line 538 "chapters/03-abi.nw"
 #define WHELP_IRQ_VECTOR_BASE	32	/* line n arrives at vector 32 + n */
 #define WHELP_IRQ_TIMER		0	/* the line of SET_CLOCKEVENT */
 #define WHELP_SYSCALL_VECTOR	0x80	/* the one direct vector above 31 */
@@ -126,7 +126,7 @@ struct whelp_event {
 	whelp_u32 len;		/* bytes of text, at most WHELP_EVENT_TEXT_MAX */
 	char text[WHELP_EVENT_TEXT_MAX];	/* not NUL-terminated */
 };
-#line 564 "chapters/03-abi.nw"
+#line 566 "chapters/03-abi.nw"
 #define WHELP_EXIT_TRAPS	257	/* trap numbers 0 to 256 */
 #define WHELP_REG_EXITS_TRAP	0x10000u	/* + 4 * trap number */
 #define WHELP_REG_EXITS_HCALL	0x11000u	/* + 4 * hypercall number */
