@@ -23,12 +23,47 @@ qemu=(qemu-system-i386 -nographic -no-reboot -nodefaults -serial mon:stdio
 	-kernel "$kernel" -initrd "$initrd")
 append="console=ttyS0 panic=-1 oops=panic loglevel=4"
 
+# A scenario may ask for a QEMU monitor command (the machine check scenario
+# injects its machine checks so) by printing a line
+#   === whelp-monitor: COMMAND
+# on the console. watch_console passes such lines to the monitor, which
+# listens on a pair of FIFOs; only the commands listed here are passed on.
+# Each goes a second after its line, so that it strikes while the machine
+# runs what the scenario started, not while the console is still busy
+# printing the request.
+mondir= watchers=
+cleanup() {
+	[ -z "$watchers" ] || kill $watchers 2> /dev/null || true
+	[ -z "$mondir" ] || rm -rf "$mondir"
+}
+trap cleanup EXIT
+watch_console() {
+	mondir=$(mktemp -d)
+	mkfifo "$mondir/mon.in" "$mondir/mon.out" "$mondir/console"
+	qemu+=(-monitor "pipe:$mondir/mon")
+	cat "$mondir/mon.out" > "$mondir/monitor.log" &
+	watchers="$watchers $!"
+	tail -n +1 -F "$1" > "$mondir/console" 2> /dev/null &
+	watchers="$watchers $!"
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		*"=== whelp-monitor: mce "*|*"=== whelp-monitor: nmi")
+			sleep 1
+			printf '%s\n' "${line#*=== whelp-monitor: }" > "$mondir/mon.in" ;;
+		esac
+	done < "$mondir/console" &
+	watchers="$watchers $!"
+}
+
 case $mode in
 --shell)
 	exec "${qemu[@]}" -append "$append whelp.run=shell" ;;
 --show)
 	log=$(mktemp)
-	trap 'rm -f "$log"' EXIT
+	trap 'cleanup; rm -f "$log"' EXIT
+	: > "$log"
+	watch_console "$log"
 	timeout "${VM_TIMEOUT:-600}" "${qemu[@]}" -append "$append quiet whelp.run=$1" \
 		< /dev/null | tee "$log" || true
 	summary=$(grep -a '=== whelp-vm:' "$log" | tail -1 | tr -d '\r')
@@ -39,6 +74,8 @@ case $mode in
 	case $summary in *" 0 failed") exit 0 ;; *) exit 1 ;; esac ;;
 --log)
 	log=$1; shift
+	: > "$log"
+	watch_console "$log"
 	timeout "${VM_TIMEOUT:-900}" "${qemu[@]}" -append "$append quiet whelp.run=$1" \
 		< /dev/null > "$log" 2>&1 || true ;;
 *)
