@@ -712,7 +712,7 @@ static void test_bad_deeds(void)
 	check(end.status >= 0 && end.status < PUP_KILLED,
 	      "  ... while another process runs on to its end");
 }
-#line 1117 "chapters/14-pup-programs.nw"
+#line 1119 "chapters/14-pup-programs.nw"
 static void test_fpu(void)
 {
 	whelp_u32 traps = fpu_nm_traps;
@@ -729,8 +729,10 @@ static void test_fpu(void)
 		check(fpu_nm_traps - traps >= 2,
 		      "  ... switched lazily, by trap 7");
 	printk("pup-test:   %u trap 7s\n", fpu_nm_traps - traps);
+	check(pup_fpu_started_clean(),
+	      "the floating-point unit started in its reset state");
 }
-#line 1149 "chapters/14-pup-programs.nw"
+#line 1153 "chapters/14-pup-programs.nw"
 static void test_syscall_cost(void)
 {
 	whelp_u64 t0 = pup_rdtsc();
@@ -751,7 +753,7 @@ static void test_syscall_cost(void)
 	check(sys_us * 4 < hcall_us * 20,
 	      "a system call costs less than a quarter of a hypercall");
 }
-#line 1188 "chapters/14-pup-programs.nw"
+#line 1192 "chapters/14-pup-programs.nw"
 static void test_family(void)
 {
 	struct proc_end end;
@@ -790,7 +792,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1233 "chapters/14-pup-programs.nw"
+#line 1237 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -814,7 +816,7 @@ static const struct pup_suite suites[] = {
 #line 1339 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1242 "chapters/14-pup-programs.nw"
+#line 1246 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 701 "chapters/11-pup-paging.nw"

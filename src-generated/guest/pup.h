@@ -157,12 +157,13 @@ void proc_exit(int status) __attribute__((noreturn));
 #line 878 "chapters/13-pup-processes.nw"
 extern whelp_u32 fpu_nm_traps;
 int pup_fpu_lazy(void);
+int pup_fpu_started_clean(void);
 void fpu_force_eager(void);
-#line 1050 "chapters/13-pup-processes.nw"
+#line 1094 "chapters/13-pup-processes.nw"
 void procs_init(void);
 int pup_boot_wants_procs(const char *cmdline);
 void procs_run(const char *args);
-#line 1171 "chapters/13-pup-processes.nw"
+#line 1215 "chapters/13-pup-processes.nw"
 /* pup-string.c */
 void *memcpy(void *dst, const void *src, unsigned int n);
 void *memset(void *dst, int c, unsigned int n);
