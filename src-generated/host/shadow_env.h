@@ -50,6 +50,8 @@ bool whelp_env_reflect_fault(struct whelp_shadow *sh, u32 vaddr,
 #line 190 "chapters/45-host-shadow.nw"
 u32 whelp_env_random_below(u32 n);
 u32 whelp_env_switcher_base(void);
+#line 204 "chapters/45-host-shadow.nw"
+u32 whelp_env_tables_max(void);
 
 #line 131 "chapters/45-host-shadow.nw"
 #endif /* WHELP_SHADOW_ENV_H */
