@@ -10,6 +10,13 @@ if [ -n "$switcher" ]; then
 	expect_stdout "leftovers: wrote"
 	expect 0 taskset 1 whelp /guests/leftovers.elf -- read "$pagea"
 	expect_stdout "leftovers: 0 bytes of the pattern"
+	pageb=$(printf '0x%x' $((0x$switcher + 8192)))
+	expect 0 taskset 1 whelp /guests/leftovers.elf -- peek "$pageb"
+	if grep -qw sep /proc/cpuinfo; then
+		expect_stdout "leftovers: page B begins 0x0 0x0"
+	else
+		say "no SYSENTER: page B keeps the host's stack pointer and cr3"
+	fi
 else
 	bad "the module did not say where the Switcher is"
 fi
