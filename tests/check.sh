@@ -103,8 +103,12 @@ fuzz_run() {
 	rm -rf "$corpus" "$logdir/fuzz-$name-"*
 	mkdir -p "$corpus"
 	[ $# -eq 0 ] || cp "$@" "$corpus/"
+	# The seeds once each first: fork mode saves a crashing seed but
+	# carries on without it and exits 0.
+	build/fuzz/fuzz_$name -runs=0 -artifact_prefix="$logdir/fuzz-$name-" \
+		"$corpus" > "$log" 2>&1 &&
 	build/fuzz/fuzz_$name -fork=2 -max_total_time="$secs" \
-		-artifact_prefix="$logdir/fuzz-$name-" "$corpus" > "$log" 2>&1
+		-artifact_prefix="$logdir/fuzz-$name-" "$corpus" >> "$log" 2>&1
 	status=$?
 	runs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
 	crash=$(ls "$logdir/fuzz-$name-"* 2>/dev/null | head -1)
@@ -112,7 +116,7 @@ fuzz_run() {
 		pass "$what survives $runs fuzzed inputs in $secs s"
 	else
 		fail "$what: the fuzzer failed (status $status): input ${crash:-not saved}, log $log"
-		grep -a -m1 -A12 'ERROR\|broken promise' "$log" | sed 's/^/    /'
+		grep -a -m1 -A8 'ERROR\|broken promise' "$log" | sed 's/^/    /'
 	fi
 }
 
