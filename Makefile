@@ -46,7 +46,8 @@ VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
 .PHONY: all deps tangle module launcher guests unit-tests initramfs book run \
-	shell check check-unit check-vm bench clean distclean
+	shell check check-unit check-vm bench clean distclean \
+	fuzzers fuzz fuzz-elf fuzz-options
 
 all: module launcher guests unit-tests initramfs
 
@@ -157,6 +158,48 @@ check-unit: unit-tests
 
 check-vm: all
 	@tests/check.sh --vm-only
+
+# ---------------------------------------------------------------- fuzzing
+# Each tests/fuzz/fuzz_NAME.c is a libFuzzer harness, built by clang with
+# AddressSanitizer and UBSan into build/fuzz/fuzz_NAME together with the
+# Launcher files FUZZ_LINK_fuzz_NAME lists.  make fuzz-NAME runs it for
+# FUZZ_TIME seconds on FUZZ_JOBS processes; the corpus it grows stays in
+# build/fuzz/corpus-NAME, a crashing input goes to build/fuzz/artifacts/.
+FUZZ_CC := clang-14
+FUZZ_CFLAGS := -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -I$(G)/include -I$(G)/launcher
+FUZZ_TIME ?= 600
+FUZZ_JOBS ?= 2
+FUZZERS = $(patsubst $(G)/tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard $(G)/tests/fuzz/fuzz_*.c))
+FUZZ_LINK_fuzz_elf_load = $(G)/launcher/elf_load.c
+FUZZ_LINK_fuzz_options = $(G)/launcher/options.c
+
+# fuzz_run HARNESS,NAME: every input of the corpus once, so that a seed
+# that crashes stops the run with its report (fork mode would only save
+# it), then the fuzzing proper.
+fuzz_run = $(1) -runs=0 -artifact_prefix=$(B)/fuzz/artifacts/$(2)- \
+		$(B)/fuzz/corpus-$(2) && \
+	$(1) -fork=$(FUZZ_JOBS) -max_total_time=$(FUZZ_TIME) \
+		-artifact_prefix=$(B)/fuzz/artifacts/$(2)- $(B)/fuzz/corpus-$(2)
+
+fuzzers: $(FUZZERS)
+$(B)/fuzz/%: $(G)/tests/fuzz/%.c $$(FUZZ_LINK_$$*) $(wildcard $(G)/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LINK_$*) -o $@
+
+fuzz: fuzz-elf fuzz-options
+
+# The ELF loader's seeds are the real images: the guests and pup's programs.
+fuzz-elf: $(B)/fuzz/fuzz_elf_load $(GUESTS) $(USER_PROGS)
+	@mkdir -p $(B)/fuzz/corpus-elf $(B)/fuzz/artifacts
+	@cp $(GUESTS) $(USER_PROGS) $(B)/fuzz/corpus-elf/
+	$(call fuzz_run,$<,elf)
+
+# The options parser needs no seeds: libFuzzer learns its option names
+# from the string comparisons it watches.
+fuzz-options: $(B)/fuzz/fuzz_options
+	@mkdir -p $(B)/fuzz/corpus-options $(B)/fuzz/artifacts
+	$(call fuzz_run,$<,options)
 
 # ---------------------------------------------------------------- benchmarks
 bench: deps

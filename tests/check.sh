@@ -1,10 +1,11 @@
 #!/bin/bash
 # make check: every test Whelp has, ending in one line "N passed, N failed".
-#   check.sh [--unit-only | --vm-only]
+#   check.sh [--unit-only | --vm-only | --fuzz-only]
 # 1. the Check unit tests tangled from the chapters (build/tests/unit/);
 # 2. the distribution's own promises: src-generated/ is in sync with the
 #    chapters, a compiler error names the chapter line, the book builds;
-# 3. the scenarios in the host VM, once per machine configuration.
+# 3. short runs of the fuzzers (build/fuzz/), one result each;
+# 4. the scenarios in the host VM, once per machine configuration.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -91,6 +92,45 @@ distribution_tests() {
 	fi
 }
 
+# One bounded run of a libFuzzer harness from a fresh corpus of SEEDS on
+# two processes: one PASS with the number of inputs it ran, or one FAIL
+# naming the crashing input it saved under $logdir.
+#   fuzz_run NAME SECONDS WHAT [SEEDS...]
+fuzz_run() {
+	local name=$1 secs=$2 what=$3; shift 3
+	local corpus=build/tests/fuzz/$name log=$logdir/fuzz-$name.log
+	local status runs crash
+	rm -rf "$corpus" "$logdir/fuzz-$name-"*
+	mkdir -p "$corpus"
+	[ $# -eq 0 ] || cp "$@" "$corpus/"
+	# The seeds once each first: fork mode saves a crashing seed but
+	# carries on without it and exits 0.
+	build/fuzz/fuzz_$name -runs=0 -artifact_prefix="$logdir/fuzz-$name-" \
+		"$corpus" > "$log" 2>&1 &&
+	build/fuzz/fuzz_$name -fork=2 -max_total_time="$secs" \
+		-artifact_prefix="$logdir/fuzz-$name-" "$corpus" >> "$log" 2>&1
+	status=$?
+	runs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
+	crash=$(ls "$logdir/fuzz-$name-"* 2>/dev/null | head -1)
+	if [ $status -eq 0 ] && [ -z "$crash" ] && [ -n "$runs" ]; then
+		pass "$what survives $runs fuzzed inputs in $secs s"
+	else
+		fail "$what: the fuzzer failed (status $status): input ${crash:-not saved}, log $log"
+		grep -a -m1 -A8 'ERROR\|broken promise' "$log" | sed 's/^/    /'
+	fi
+}
+
+fuzz_tests() {
+	# The guests and pup's programs are the ELF loader's seeds.
+	if ! make -s fuzzers guests > "$logdir/fuzz-build.log" 2>&1; then
+		fail "the fuzzers or their seeds do not build (see $logdir/fuzz-build.log)"
+		tail -20 "$logdir/fuzz-build.log" | sed 's/^/    /'
+		return
+	fi
+	fuzz_run elf_load 30 "the ELF loader" build/guest/*.elf build/user/*.elf
+	fuzz_run options 10 "the options parser"
+}
+
 # CPU:SMP pairs, one VM boot each, every scenario in each.
 VM_CONFIGS=${VM_CONFIGS:-"max:2 max:1 pentium3:1 pentium3:2"}
 
@@ -127,7 +167,8 @@ vm_tests() {
 case $only in
 --unit-only) unit_tests ;;
 --vm-only) vm_tests ;;
-*) unit_tests; distribution_tests; vm_tests ;;
+--fuzz-only) fuzz_tests ;;
+*) unit_tests; distribution_tests; fuzz_tests; vm_tests ;;
 esac
 
 echo "$passed passed, $failed failed"
