@@ -123,6 +123,7 @@ $(B)/guest/pup-programs.o: GUEST_CFLAGS += -Wa,-I$(B)/user \
 # UNIT_LINK_<test> lists them (second expansion puts them among the
 # prerequisites).
 UNIT_LINK_check_shadow = $(G)/host/shadow.c $(G)/tests/unit/shim/shadow_env.c
+UNIT_LINK_check_access = $(G)/host/shadow.c $(G)/tests/unit/shim/shadow_env.c
 unit-tests: $(UNIT_TESTS)
 $(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) \
 		$(wildcard $(G)/*/*.h $(G)/tests/unit/shim/*.h) $$(UNIT_LINK_$$*)
