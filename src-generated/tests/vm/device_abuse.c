@@ -820,7 +820,7 @@ static void check_close_during_read(long long guests)
 	signal(SIGUSR1, SIG_DFL);
 }
 
-#line 1936 "chapters/41-host-device.nw"
+#line 1942 "chapters/41-host-device.nw"
 static void run_at(const char *what, whelp_u32 eip, long long guests)
 {
 	struct whelp_event ev;
@@ -833,7 +833,8 @@ static void run_at(const char *what, whelp_u32 eip, long long guests)
 	expect(line, SEND(fd, WHELP_REQ_SETREG, REGOFF(eip), eip), 0);
 	snprintf(line, sizeof(line), "a Guest started at %#x is killed", eip);
 	expect(line, read_event(fd, &ev) == sizeof(ev) &&
-	       event_is(&ev, WHELP_SHUTDOWN_KILLED, ""), 1);
+	       event_is(&ev, WHELP_SHUTDOWN_KILLED, "the Switcher's range"),
+	       1);
 	expect("and wrote nothing", word_at(mem, MARK_ADDR), 0);
 	end_guest(fd, mem);
 	expect("it is gone", wait_count("guests", guests), guests);
@@ -869,7 +870,7 @@ static void check_switcher_eip(whelp_u32 logged, long long guests)
 		run_at("the Switcher's code", logged, guests);
 }
 
-#line 2001 "chapters/41-host-device.nw"
+#line 2008 "chapters/41-host-device.nw"
 static void run_traps(int with_gate, struct whelp_event *ev)
 {
 	whelp_u32 handler, lo, hi;
@@ -931,7 +932,7 @@ static void check_slot_reuse(long long guests)
 	expect("no Guest is left", wait_count("guests", guests), guests);
 }
 
-#line 2071 "chapters/41-host-device.nw"
+#line 2078 "chapters/41-host-device.nw"
 int main(int argc, char *argv[])
 {
 	void *noaccess = mmap(NULL, 4096, PROT_NONE,
