@@ -25,7 +25,7 @@
 /* The most I/O window above it: 64 MiB, in 4 KiB frames. */
 #define WHELP_MAX_DEVICE_PFNS (64u * 1024 * 1024 / 4096)
 
-#line 974 "chapters/41-host-device.nw"
+#line 976 "chapters/41-host-device.nw"
 #define SHORT_TRANSFER(n) (0x100000000LL + (n))
 
 static int failures;
@@ -57,7 +57,7 @@ static void expect(const char *what, long long got, long long expected)
 	failures++;
 }
 
-#line 1013 "chapters/41-host-device.nw"
+#line 1015 "chapters/41-host-device.nw"
 static long long send_words(int fd, const void *buf, size_t bytes)
 {
 	ssize_t n = write(fd, buf, bytes);
@@ -124,7 +124,7 @@ static long long live_guests(void)
 	return module_count("guests");
 }
 
-#line 1088 "chapters/41-host-device.nw"
+#line 1090 "chapters/41-host-device.nw"
 static void check_malformed(int fd, const void *noaccess)
 {
 	const whelp_u32 w[8] = { WHELP_REQ_IRQ };
@@ -159,7 +159,7 @@ static void check_malformed(int fd, const void *noaccess)
 	       send_words(fd, noaccess, 8), -EFAULT);
 }
 
-#line 1129 "chapters/41-host-device.nw"
+#line 1131 "chapters/41-host-device.nw"
 static void check_before_initialize(int fd, void *noaccess)
 {
 	whelp_u32 v;
@@ -196,7 +196,7 @@ static void check_before_initialize(int fd, void *noaccess)
 	       SEND(fd, WHELP_REQ_SETREG, REGOFF(cs), 0), -EPERM);
 }
 
-#line 1174 "chapters/41-host-device.nw"
+#line 1176 "chapters/41-host-device.nw"
 #define RAM_PFNS 256u
 #define ALL_PFNS (RAM_PFNS + 16u)
 #define START 0x1000u
@@ -253,7 +253,7 @@ static void check_initialize(int fd, whelp_u32 mem, long long guests)
 	       SEND(fd, init, mem, RAM_PFNS, ALL_PFNS, START), -EBUSY);
 }
 
-#line 1240 "chapters/41-host-device.nw"
+#line 1242 "chapters/41-host-device.nw"
 static void check_run_dies(int fd)
 {
 	struct whelp_event ev;
@@ -352,7 +352,7 @@ static void check_guest(int fd)
 	       getreg(fd, WHELP_REG_ABI_VERSION), WHELP_ABI_VERSION);
 }
 
-#line 1343 "chapters/41-host-device.nw"
+#line 1345 "chapters/41-host-device.nw"
 static void check_two_files(int fd, long long guests)
 {
 	whelp_u32 mem = map_guest_memory(), v;
@@ -384,7 +384,7 @@ static void check_two_files(int fd, long long guests)
 	expect("the first Guest lives on", getreg(fd, REGOFF(eip)), 0x2000);
 }
 
-#line 1394 "chapters/41-host-device.nw"
+#line 1396 "chapters/41-host-device.nw"
 enum { RACERS = 8, STORMERS = 4, STORM_ROUNDS = 3000 };
 
 static void check_initialize_race(whelp_u32 mem, long long guests)
@@ -509,7 +509,7 @@ static void check_storm(int fd, whelp_u32 mem, long long guests)
 	expect("the storm leaves no Guest behind", live_guests(), guests);
 }
 
-#line 1549 "chapters/41-host-device.nw"
+#line 1551 "chapters/41-host-device.nw"
 #define GUEST_STR(x) #x
 #define GUEST_XSTR(x) GUEST_STR(x)
 #define GUEST_VA(addr) GUEST_XSTR(WHELP_KERNEL_ADDRESS) "+" GUEST_XSTR(addr)
@@ -573,7 +573,7 @@ extern const char guest_marks[], guest_marks_end[];
 extern const char guest_waits[], guest_waits_end[];
 extern const char guest_traps[], guest_traps_handler[], guest_traps_end[];
 
-#line 1624 "chapters/41-host-device.nw"
+#line 1626 "chapters/41-host-device.nw"
 static unsigned char *start_guest(int *fd, const char *code,
 				  const char *end)
 {
@@ -642,7 +642,7 @@ static int event_is(const struct whelp_event *ev, whelp_u32 how,
 	       strstr(reason, text) != NULL;
 }
 
-#line 1711 "chapters/41-host-device.nw"
+#line 1713 "chapters/41-host-device.nw"
 static int child_status(pid_t pid)
 {
 	int status;
@@ -702,7 +702,7 @@ static void check_other_process(long long guests)
 	expect("and destroys the Guest", wait_count("guests", guests), guests);
 }
 
-#line 1790 "chapters/41-host-device.nw"
+#line 1792 "chapters/41-host-device.nw"
 enum memory_deed { DEED_MUNMAP, DEED_PROT_NONE, DEED_PROT_READ };
 
 struct deed_args {
@@ -766,7 +766,7 @@ static void check_memory_deed(const char *name, enum memory_deed deed,
 	expect(what, wait_count("guests", guests), guests);
 }
 
-#line 1865 "chapters/41-host-device.nw"
+#line 1867 "chapters/41-host-device.nw"
 struct reader_args {
 	int fd;
 	long long result;
@@ -820,7 +820,68 @@ static void check_close_during_read(long long guests)
 	signal(SIGUSR1, SIG_DFL);
 }
 
-#line 1942 "chapters/41-host-device.nw"
+#line 1932 "chapters/41-host-device.nw"
+struct replace_args {
+	unsigned char *mem;
+	pthread_t reader;
+	int running, remapped;
+};
+
+static void *replace_memory(void *arg)
+{
+	struct replace_args *ra = arg;
+	void *p;
+
+	ra->running = wait_word(ra->mem, MARK_ADDR, 1);
+	munmap(ra->mem, ALL_PFNS * 4096);
+	p = mmap(ra->mem, ALL_PFNS * 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ra->remapped = p == ra->mem;
+	if (ra->remapped)
+		*(volatile whelp_u32 *)(ra->mem + FLAG_ADDR) = 1;
+	usleep(300 * 1000);
+	pthread_kill(ra->reader, SIGUSR1);
+	return NULL;
+}
+
+static void check_memory_replaced(long long guests)
+{
+	const whelp_u32 first = WHELP_KERNEL_ADDRESS + START;
+	struct replace_args ra;
+	struct whelp_event ev;
+	struct sigaction sa;
+	pthread_t thread;
+	long long r, eip;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGUSR1, &sa, NULL);
+	ra.mem = start_guest(&fd, guest_waits, guest_waits_end);
+	ra.reader = pthread_self();
+	if (pthread_create(&thread, NULL, replace_memory, &ra)) {
+		expect("pthread_create", 1, 0);
+		end_guest(fd, ra.mem);
+		return;
+	}
+	r = read_event(fd, &ev);
+	pthread_join(thread, NULL);
+	expect("the Guest was running before its memory was replaced",
+	       ra.running, 1);
+	expect("the memory was unmapped and mapped anew", ra.remapped, 1);
+	expect("the Guest spins on until a signal: EINTR", r, -EINTR);
+	expect("it is still alive", live_guests(), guests + 1);
+	eip = getreg(fd, REGOFF(eip));
+	expect("it is still in its loop", eip >= first &&
+	       eip < first + (guest_waits_end - guest_waits), 1);
+	end_guest(fd, ra.mem);
+	expect("closing its file unpins the old pages",
+	       wait_count("pinned_pages", 0), 0);
+	expect("and the Guest is gone", wait_count("guests", guests), guests);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+#line 2016 "chapters/41-host-device.nw"
 static void run_at(const char *what, whelp_u32 eip, long long guests)
 {
 	struct whelp_event ev;
@@ -870,7 +931,7 @@ static void check_switcher_eip(whelp_u32 logged, long long guests)
 		run_at("the Switcher's code", logged, guests);
 }
 
-#line 2008 "chapters/41-host-device.nw"
+#line 2082 "chapters/41-host-device.nw"
 static void run_traps(int with_gate, struct whelp_event *ev)
 {
 	whelp_u32 handler, lo, hi;
@@ -932,7 +993,7 @@ static void check_slot_reuse(long long guests)
 	expect("no Guest is left", wait_count("guests", guests), guests);
 }
 
-#line 2078 "chapters/41-host-device.nw"
+#line 2152 "chapters/41-host-device.nw"
 int main(int argc, char *argv[])
 {
 	void *noaccess = mmap(NULL, 4096, PROT_NONE,
@@ -964,6 +1025,7 @@ int main(int argc, char *argv[])
 	check_memory_deed("mprotect PROT_NONE", DEED_PROT_NONE, guests);
 	check_memory_deed("mprotect PROT_READ", DEED_PROT_READ, guests);
 	check_close_during_read(guests);
+	check_memory_replaced(guests);
 	check_switcher_eip(argc > 1 ? strtoul(argv[1], NULL, 16) : 0, guests);
 	check_slot_reuse(guests);
 	expect("no pages are left pinned", module_count("pinned_pages"), 0);
