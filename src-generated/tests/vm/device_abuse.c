@@ -573,7 +573,7 @@ extern const char guest_marks[], guest_marks_end[];
 extern const char guest_waits[], guest_waits_end[];
 extern const char guest_traps[], guest_traps_handler[], guest_traps_end[];
 
-#line 1626 "chapters/41-host-device.nw"
+#line 1629 "chapters/41-host-device.nw"
 static unsigned char *start_guest(int *fd, const char *code,
 				  const char *end)
 {
@@ -613,7 +613,7 @@ static long long wait_count(const char *name, long long value)
 {
 	int tries;
 
-	for (tries = 0; tries < 500; tries++) {
+	for (tries = 0; tries < 1000; tries++) {
 		if (module_count(name) == value)
 			break;
 		usleep(10 * 1000);
@@ -625,7 +625,7 @@ static int wait_word(const unsigned char *mem, whelp_u32 addr, whelp_u32 v)
 {
 	int tries;
 
-	for (tries = 0; tries < 500 && word_at(mem, addr) != v; tries++)
+	for (tries = 0; tries < 1000 && word_at(mem, addr) != v; tries++)
 		usleep(10 * 1000);
 	return word_at(mem, addr) == v;
 }
@@ -642,7 +642,7 @@ static int event_is(const struct whelp_event *ev, whelp_u32 how,
 	       strstr(reason, text) != NULL;
 }
 
-#line 1713 "chapters/41-host-device.nw"
+#line 1716 "chapters/41-host-device.nw"
 static int child_status(pid_t pid)
 {
 	int status;
@@ -702,7 +702,7 @@ static void check_other_process(long long guests)
 	expect("and destroys the Guest", wait_count("guests", guests), guests);
 }
 
-#line 1792 "chapters/41-host-device.nw"
+#line 1795 "chapters/41-host-device.nw"
 enum memory_deed { DEED_MUNMAP, DEED_PROT_NONE, DEED_PROT_READ };
 
 struct deed_args {
@@ -766,7 +766,7 @@ static void check_memory_deed(const char *name, enum memory_deed deed,
 	expect(what, wait_count("guests", guests), guests);
 }
 
-#line 1867 "chapters/41-host-device.nw"
+#line 1870 "chapters/41-host-device.nw"
 struct reader_args {
 	int fd;
 	long long result;
@@ -820,7 +820,7 @@ static void check_close_during_read(long long guests)
 	signal(SIGUSR1, SIG_DFL);
 }
 
-#line 1932 "chapters/41-host-device.nw"
+#line 1935 "chapters/41-host-device.nw"
 struct replace_args {
 	unsigned char *mem;
 	pthread_t reader;
@@ -881,7 +881,7 @@ static void check_memory_replaced(long long guests)
 	signal(SIGUSR1, SIG_DFL);
 }
 
-#line 2016 "chapters/41-host-device.nw"
+#line 2019 "chapters/41-host-device.nw"
 static void run_at(const char *what, whelp_u32 eip, long long guests)
 {
 	struct whelp_event ev;
@@ -931,7 +931,7 @@ static void check_switcher_eip(whelp_u32 logged, long long guests)
 		run_at("the Switcher's code", logged, guests);
 }
 
-#line 2082 "chapters/41-host-device.nw"
+#line 2085 "chapters/41-host-device.nw"
 static void run_traps(int with_gate, struct whelp_event *ev)
 {
 	whelp_u32 handler, lo, hi;
@@ -993,7 +993,7 @@ static void check_slot_reuse(long long guests)
 	expect("no Guest is left", wait_count("guests", guests), guests);
 }
 
-#line 2152 "chapters/41-host-device.nw"
+#line 2155 "chapters/41-host-device.nw"
 int main(int argc, char *argv[])
 {
 	void *noaccess = mmap(NULL, 4096, PROT_NONE,
