@@ -21,7 +21,11 @@ else
 	[ "$mode" = 600 ] || failed_check "/dev/whelp has mode $mode, not 600"
 fi
 
-/tests/bin/device_abuse || failed_check "device_abuse failed (exit status $?)"
+switcher=$(dmesg | tail -n +$((log_start + 1)) |
+	sed -n 's/.*Switcher at \([0-9a-f]*\) .*/\1/p' | tail -n 1)
+[ -n "$switcher" ] || failed_check "the module did not log the Switcher's address"
+/tests/bin/device_abuse $switcher ||
+	failed_check "device_abuse failed (exit status $?)"
 
 if dmesg | tail -n +$((log_start + 1)) | grep -E 'BUG|Oops|WARNING'; then
 	failed_check "the kernel log shows a BUG, Oops or WARNING (above)"
