@@ -7,11 +7,25 @@
 # constants inside an enum, Check's START_TEST cases and the kernel's
 # SYM_FUNC_START in assembly.  Names of one or two letters and a few
 # generic ones (err, mem, ...) used by test programs are left out: indexed,
-# every use of them anywhere in the book would link to one test's global.  Definitions this
-# misses are declared in the chapters with "@ %def".
+# every use of them anywhere in the book would link to one test's global.
+# Definitions this misses are declared in the chapters with "@ %def".
+#
+# Two more rules keep the index to what a reader looks up.  A name is
+# declared once per chunk, however many times this filter and the chunk's
+# "@ %def" line both find it (otherwise a footer would say "Uses x 8a 8a").
+# And the chunks of a test program (tests/unit/*.c, tests/fuzz/*.c,
+# tests/vm/*.c, guest/pup-tests.c and their "... tests: ..." pieces) define
+# nothing for the index: their helpers are local to one file, and their
+# names (alive, killed, fault, ...) are ordinary words in the prose.
 function emit(name) {
 	if (length(name) > 2 && !(name in skip))
-		print "@index defn " name
+		define(name)
+}
+function define(name) {
+	if (local_chunk || (name in defined))
+		return
+	defined[name] = 1
+	print "@index defn " name
 }
 function judge(line,    s, m, name) {
 	if (line ~ /^[ \t]/) {
@@ -70,8 +84,17 @@ BEGIN {
 	      "bool u8 u16 u32 u64 inline volatile asm main err mem img info", w, " ")
 	for (i in w) skip[w[i]] = 1
 }
-/^@begin code/ { code = 1; line = ""; in_enum = 0 }
+/^@begin code/ { code = 1; line = ""; in_enum = 0; delete defined; local_chunk = 0 }
 /^@end code/ { code = 0 }
+code && /^@defn / {
+	chunk = substr($0, 7)
+	local_chunk = (chunk ~ /^tests\/(unit|fuzz|vm)\/.*\.c$/ ||
+		       chunk ~ /^guest\/pup-tests\.c$/ ||
+		       chunk ~ /^[A-Za-z_ ]*[Tt]ests?: / ||
+		       chunk ~ /^Access unit test: / ||
+		       chunk ~ /^check_[a-z_]*: /)
+}
 code && /^@text / { line = line substr($0, 7) }
 code && /^@nl/ { judge(line); line = "" }
+/^@index defn / { define(substr($0, 13)); next }
 { print }
