@@ -66,6 +66,7 @@ function quotes(s,    r, i, j, q) {
 		q = substr(s, 1, j - 1); s = substr(s, j)
 		gsub(/'\''/, "\\textquotesingle{}", q)
 		gsub(/`/, "\\textasciigrave{}", q)
+		gsub(/\{\\_\}/, "{\\_}\\allowbreak{}", q)
 		r = r q
 	}
 	return r s

@@ -34,12 +34,12 @@ void pup_main(void)
 #line 882 "chapters/12-pup-traps.nw"
 	if (pup_boot_wants_traps(boot->cmdline))
 		traps_init();
-#line 1110 "chapters/13-pup-processes.nw"
+#line 1112 "chapters/13-pup-processes.nw"
 	if (pup_boot_wants_procs(boot->cmdline))
 		procs_init();
 #line 249 "chapters/10-pup-boot.nw"
 	pup_run_tests(boot->cmdline);
-#line 1145 "chapters/13-pup-processes.nw"
+#line 1147 "chapters/13-pup-processes.nw"
 	if (first_word_is(boot->cmdline, "run"))
 		procs_run(boot->cmdline + 3);
 #line 251 "chapters/10-pup-boot.nw"

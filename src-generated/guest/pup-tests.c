@@ -608,7 +608,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 964 "chapters/14-pup-programs.nw"
+#line 965 "chapters/14-pup-programs.nw"
 static struct proc_end run_program(const char *name, const char *arg)
 {
 	struct proc_end end = { .pid = -1, .status = -1 };
@@ -618,7 +618,7 @@ static struct proc_end run_program(const char *name, const char *arg)
 		printk("pup-test:   %s %s did not run\n", name, arg);
 	return end;
 }
-#line 983 "chapters/14-pup-programs.nw"
+#line 984 "chapters/14-pup-programs.nw"
 static void test_spawn(void)
 {
 	check_eq(run_program("status", "42").status, 42,
@@ -628,7 +628,7 @@ static void test_spawn(void)
 	check_eq(proc_spawn("nosuch", "", 0), -1,
 		 "an unknown program cannot be started");
 }
-#line 1007 "chapters/14-pup-programs.nw"
+#line 1008 "chapters/14-pup-programs.nw"
 static void test_preemption(void)
 {
 	whelp_u32 start = pup_uptime_ms(), took, total;
@@ -648,7 +648,7 @@ static void test_preemption(void)
 	check(total && ea.ticks * 4 >= total && eb.ticks * 4 >= total,
 	      "  ... each with a fair share of the ticks");
 }
-#line 1036 "chapters/14-pup-programs.nw"
+#line 1037 "chapters/14-pup-programs.nw"
 static void test_sleep(void)
 {
 	int s, sp;
@@ -662,7 +662,7 @@ static void test_sleep(void)
 	proc_wait_kernel(sp, &espin);
 	check_eq(es.status, 0, "a sleeper wakes on time beside a spinner");
 }
-#line 1061 "chapters/14-pup-programs.nw"
+#line 1062 "chapters/14-pup-programs.nw"
 static int cpu_has_umip(void)
 {
 	whelp_u32 a = 0, b, c = 0, d;
@@ -675,7 +675,7 @@ static int cpu_has_umip(void)
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 	return (c >> 2) & 1;
 }
-#line 1076 "chapters/14-pup-programs.nw"
+#line 1077 "chapters/14-pup-programs.nw"
 static void test_bad_deeds(void)
 {
 	static const struct {
@@ -712,7 +712,7 @@ static void test_bad_deeds(void)
 	check(end.status >= 0 && end.status < PUP_KILLED,
 	      "  ... while another process runs on to its end");
 }
-#line 1123 "chapters/14-pup-programs.nw"
+#line 1124 "chapters/14-pup-programs.nw"
 static void test_fpu(void)
 {
 	whelp_u32 traps = fpu_nm_traps;
@@ -732,7 +732,7 @@ static void test_fpu(void)
 	check(pup_fpu_started_clean(),
 	      "the floating-point unit started in its reset state");
 }
-#line 1157 "chapters/14-pup-programs.nw"
+#line 1158 "chapters/14-pup-programs.nw"
 static void test_syscall_cost(void)
 {
 	whelp_u64 t0 = pup_rdtsc();
@@ -753,7 +753,7 @@ static void test_syscall_cost(void)
 	check(sys_us * 4 < hcall_us * 20,
 	      "a system call costs less than a quarter of a hypercall");
 }
-#line 1196 "chapters/14-pup-programs.nw"
+#line 1197 "chapters/14-pup-programs.nw"
 static void test_family(void)
 {
 	struct proc_end end;
@@ -792,7 +792,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1241 "chapters/14-pup-programs.nw"
+#line 1242 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -816,7 +816,7 @@ static const struct pup_suite suites[] = {
 #line 1339 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1250 "chapters/14-pup-programs.nw"
+#line 1251 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 701 "chapters/11-pup-paging.nw"

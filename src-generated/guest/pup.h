@@ -145,7 +145,7 @@ struct proc {
 extern struct proc *current;
 #line 467 "chapters/13-pup-processes.nw"
 int proc_spawn(const char *name, const char *arg, int parent);
-#line 541 "chapters/13-pup-processes.nw"
+#line 543 "chapters/13-pup-processes.nw"
 struct proc_end {
 	int pid, status;
 	whelp_u32 ticks;
@@ -154,16 +154,16 @@ struct proc_end {
 
 int proc_wait_kernel(int pid, struct proc_end *end);
 void proc_exit(int status) __attribute__((noreturn));
-#line 878 "chapters/13-pup-processes.nw"
+#line 880 "chapters/13-pup-processes.nw"
 extern whelp_u32 fpu_nm_traps;
 int pup_fpu_lazy(void);
 int pup_fpu_started_clean(void);
 void fpu_force_eager(void);
-#line 1094 "chapters/13-pup-processes.nw"
+#line 1096 "chapters/13-pup-processes.nw"
 void procs_init(void);
 int pup_boot_wants_procs(const char *cmdline);
 void procs_run(const char *args);
-#line 1215 "chapters/13-pup-processes.nw"
+#line 1217 "chapters/13-pup-processes.nw"
 /* pup-string.c */
 void *memcpy(void *dst, const void *src, unsigned int n);
 void *memset(void *dst, int c, unsigned int n);

@@ -56,7 +56,8 @@ static int whelp_req_initialize(struct whelp_file *wf, const u32 *arg)
 		return -EINVAL;
 	}
 	if (span > whelp_switcher_base() - WHELP_KERNEL_ADDRESS) {
-		pr_debug("INITIALIZE: %#x bytes at %#x would reach the Switcher at %#x\n",
+		pr_debug("INITIALIZE: %#x bytes at %#x would reach the "
+			 "Switcher at %#x\n",
 			 span, WHELP_KERNEL_ADDRESS, whelp_switcher_base());
 		return -EINVAL;
 	}
@@ -72,7 +73,7 @@ static int whelp_req_initialize(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 527 "chapters/41-host-device.nw"
+#line 528 "chapters/41-host-device.nw"
 static bool whelp_reg_offset_ok(u32 offset)
 {
 	return offset % sizeof(u32) == 0 && offset < sizeof(struct whelp_regs);
@@ -83,7 +84,7 @@ static u32 *whelp_reg(struct whelp_guest *g, u32 offset)
 	return (u32 *)&g->regs + offset / sizeof(u32);
 }
 
-#line 552 "chapters/41-host-device.nw"
+#line 553 "chapters/41-host-device.nw"
 static int whelp_req_getreg(struct whelp_file *wf, const u32 *arg)
 {
 	u32 offset = arg[0];
@@ -116,7 +117,7 @@ static int whelp_req_getreg(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 598 "chapters/41-host-device.nw"
+#line 599 "chapters/41-host-device.nw"
 static bool whelp_reg_settable(u32 offset)
 {
 	switch (offset) {
@@ -157,7 +158,7 @@ static int whelp_req_setreg(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 652 "chapters/41-host-device.nw"
+#line 653 "chapters/41-host-device.nw"
 static int whelp_req_irq(struct whelp_file *wf, const u32 *arg)
 {
 	u32 irq = arg[0];
@@ -177,7 +178,7 @@ static int whelp_req_irq(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 673 "chapters/41-host-device.nw"
+#line 674 "chapters/41-host-device.nw"
 static int whelp_req_trap(struct whelp_file *wf, const u32 *arg)
 {
 	u32 vector = arg[0];
@@ -196,7 +197,7 @@ static int whelp_req_trap(struct whelp_file *wf, const u32 *arg)
 	return 0;
 }
 
-#line 699 "chapters/41-host-device.nw"
+#line 700 "chapters/41-host-device.nw"
 static const struct whelp_request_type whelp_requests[] = {
 	[WHELP_REQ_INITIALIZE] = {
 		.name = "INITIALIZE", .words = 5,

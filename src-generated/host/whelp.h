@@ -80,14 +80,14 @@ void whelp_guest_destroy(struct whelp_guest *g);
 #line 311 "chapters/41-host-device.nw"
 /* requests.c */
 const struct whelp_request_type *whelp_find_request(u32 nr);
-#line 818 "chapters/41-host-device.nw"
+#line 819 "chapters/41-host-device.nw"
 /* run.c: called with the file's mutex held */
 ssize_t whelp_run_guest(struct whelp_guest *g, char __user *buf, size_t len);
-#line 870 "chapters/41-host-device.nw"
+#line 871 "chapters/41-host-device.nw"
 /* device.c */
 int whelp_device_register(void);
 void whelp_device_unregister(void);
-#line 304 "chapters/42-host-run.nw"
+#line 305 "chapters/42-host-run.nw"
 /* run.c */
 int whelp_guest_run_init(struct whelp_guest *g);
 void whelp_guest_run_free(struct whelp_guest *g);
@@ -97,10 +97,10 @@ __printf(2, 0) void whelp_vkill_guest(struct whelp_guest *g,
 				      const char *fmt, va_list ap);
 void whelp_guest_shutdown(struct whelp_guest *g, u32 how, const char *msg,
 			  u32 len);
-#line 295 "chapters/43-host-hypercalls.nw"
+#line 299 "chapters/43-host-hypercalls.nw"
 /* hypercalls.c */
 void whelp_do_hcall(struct whelp_guest *g);
-#line 161 "chapters/44-host-memory.nw"
+#line 164 "chapters/44-host-memory.nw"
 /* memory.c */
 bool whelp_guest_range_ok(const struct whelp_guest *g, u32 addr, u32 len);
 int whelp_guest_read(struct whelp_guest *g, void *dst, u32 addr, u32 len);
@@ -108,12 +108,12 @@ int whelp_guest_write(struct whelp_guest *g, u32 addr, const void *src,
 		      u32 len);
 struct page *whelp_pin_user_page(struct whelp_guest *g, u32 pfn);
 void whelp_unpin_user_page(struct page *page);
-#line 782 "chapters/46-host-interrupts.nw"
+#line 783 "chapters/46-host-interrupts.nw"
 /* interrupts.c */
 #define WHELP_SHARED_AT(field) offsetof(struct whelp_shared, field)
 bool whelp_shared_get(struct whelp_guest *g, u32 offset, u32 *val);
 bool whelp_shared_put(struct whelp_guest *g, u32 offset, u32 val);
-#line 1197 "chapters/46-host-interrupts.nw"
+#line 1200 "chapters/46-host-interrupts.nw"
 void whelp_hc_load_idt_entry(struct whelp_guest *g, u32 vector, u32 lo,
 			     u32 hi);
 bool whelp_deliver_trap(struct whelp_guest *g, u32 vector, u32 errcode);
@@ -123,7 +123,7 @@ bool whelp_exit_offset(u32 offset);
 u32 whelp_exit_count(const struct whelp_guest *g, u32 offset);
 int whelp_guest_interrupts_init(struct whelp_guest *g);
 void whelp_guest_interrupts_free(struct whelp_guest *g);
-#line 276 "chapters/47-host-segments.nw"
+#line 279 "chapters/47-host-segments.nw"
 /* segments.c */
 void whelp_hc_load_gdt_entry(struct whelp_guest *g, u32 index, u32 lo,
 			     u32 hi);

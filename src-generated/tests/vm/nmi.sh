@@ -16,8 +16,8 @@ if wait_for_text /tmp/nmi.out "hostile: spinning" 60; then
 		# collect this round's backtraces before the next request: the
 		# kernel drops a request while one is still printing
 		tries=0
-		while [ "$(grep -c 'NMI backtrace for cpu' /tmp/nmi.log)" -lt $((round * cpus)) ] &&
-			[ $tries -lt 40 ]; do
+		while [ "$(grep -c 'NMI backtrace for cpu' /tmp/nmi.log)" \
+			-lt $((round * cpus)) ] && [ $tries -lt 40 ]; do
 			usleep 50000
 			dmesg -c >> /tmp/nmi.log
 			tries=$((tries + 1))
