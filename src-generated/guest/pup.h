@@ -41,7 +41,7 @@ void pup_run_tests(const char *cmdline);
 int first_word_is(const char *cmdline, const char *word);
 int pup_suite_is_deadly(const char *cmdline);
 #line 135 "chapters/12-pup-traps.nw"
-/* pup-traps.c: traps, interrupts and the clock (chapter 12) */
+/* pup-traps.c: the chapter "Traps, interrupts and the clock" */
 struct pup_regs {
 	whelp_u32 ebx, ecx, edx, esi, edi, ebp, eax;	/* trap_common */
 	whelp_u32 gs, fs, ds, es;			/* trap_common */
@@ -113,7 +113,7 @@ whelp_u32 pup_cycles_to_us(whelp_u64 cycles);
 #line 871 "chapters/12-pup-traps.nw"
 int pup_boot_wants_traps(const char *cmdline);
 #line 85 "chapters/13-pup-processes.nw"
-/* pup-procs.c: processes (chapter 13) */
+/* pup-procs.c: processes (the chapter "Processes") */
 #include "syscalls.h"
 #define MAX_PROCS	16
 #define KSTACK_PAGES	WHELP_STACK_PAGES_MAX
@@ -134,7 +134,7 @@ struct proc {
 	struct pup_aspace as;
 	whelp_u32 kstack_top;	/* what SET_STACK names for it */
 	whelp_u32 ksp;		/* its kernel stack pointer, switched out */
-	unsigned int trap_depth;	/* chapter 12's count, for its stack */
+	unsigned int trap_depth;	/* the trap handler's count, for its stack */
 	struct proc *next;	/* in the run queue */
 	whelp_u32 wake_at;	/* SLEEPING: until this uptime, in ms */
 	int status;		/* ZOMBIE: how it ended */
@@ -171,7 +171,7 @@ unsigned int strlen(const char *s);
 int strcmp(const char *a, const char *b);
 void strlcpy(char *dst, const char *src, unsigned int size);
 #line 61 "chapters/14-pup-programs.nw"
-/* pup-elf.c: programs and their loader (chapter 14) */
+/* pup-elf.c: programs and their loader (the chapter "Programs") */
 #define USER_LOW	WHELP_PAGE_SIZE		/* page 0 stays unmapped */
 #define USER_STACK_TOP	WHELP_KERNEL_ADDRESS
 #define USER_STACK_PAGES 4

@@ -2,7 +2,7 @@
 #line 250 "chapters/48-host-time.nw"
 /*
  * timer.c: the Guest's clock, HALT, the time of day and the Guest's
- * task-switched flag (chapter 48).
+ * task-switched flag (chapter "Time, halting and the floating-point unit").
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

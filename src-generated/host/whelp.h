@@ -42,14 +42,14 @@ struct whelp_guest {
 	bool dead;			/* event holds the death, for good */
 	bool event_ready;		/* event waits for the Launcher */
 	struct whelp_event event;
-#line 450 "chapters/46-host-interrupts.nw"
-	/* chapter 46: interrupts and traps */
+#line 451 "chapters/46-host-interrupts.nw"
+	/* the chapter "Interrupts and traps" */
 	struct whelp_desc idt[WHELP_NR_VECTORS];	/* Guest's, checked */
 	bool direct_stack;	/* real gates made with a ring-1 stack */
 	u32 irq_pending_shown;	/* what the shared irq_pending says */
 	u32 exits[WHELP_EXIT_TRAPS + WHELP_HC_COUNT];	/* exit counts */
 #line 46 "chapters/48-host-time.nw"
-	/* chapter 48: time and the floating-point unit */
+	/* the chapter "Time, halting and the floating-point unit" */
 	struct whelp_clock *clock;	/* SET_CLOCKEVENT's timer */
 	u32 halt_blocked;		/* blocked_interrupts at HALT */
 	bool time_ready;		/* tsc_khz is in the shared page */
@@ -108,12 +108,12 @@ int whelp_guest_write(struct whelp_guest *g, u32 addr, const void *src,
 		      u32 len);
 struct page *whelp_pin_user_page(struct whelp_guest *g, u32 pfn);
 void whelp_unpin_user_page(struct page *page);
-#line 783 "chapters/46-host-interrupts.nw"
+#line 784 "chapters/46-host-interrupts.nw"
 /* interrupts.c */
 #define WHELP_SHARED_AT(field) offsetof(struct whelp_shared, field)
 bool whelp_shared_get(struct whelp_guest *g, u32 offset, u32 *val);
 bool whelp_shared_put(struct whelp_guest *g, u32 offset, u32 val);
-#line 1200 "chapters/46-host-interrupts.nw"
+#line 1202 "chapters/46-host-interrupts.nw"
 void whelp_hc_load_idt_entry(struct whelp_guest *g, u32 vector, u32 lo,
 			     u32 hi);
 bool whelp_deliver_trap(struct whelp_guest *g, u32 vector, u32 errcode);
