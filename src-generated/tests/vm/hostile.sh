@@ -112,7 +112,24 @@ same_value
 punished fault-loop "trap 14 (page fault) at eip 0xdf000000" \
 	"cannot push its frame: the guest's stack at 0xbffffffc is not mapped"
 
+absorbed ring3-sweep "42 probes trapped in ring 3"
+absorbed ring2-sweep "42 probes trapped in ring 2"
+punished ring3-hcall "trap 13 (general protection) at eip 0x" \
+	"error code 0xfa: the guest has no handler"
+same_eip
+punished ring2-hcall "trap 13 (general protection) at eip 0x" \
+	"error code 0xfa: the guest has no handler"
+same_eip
+punished ring3-no-stack "trap 13 (general protection) at eip 0x" \
+	"error code 0xfa: it came from ring 3 and the guest has no kernel stack"
+same_eip
+absorbed stack-unaligned "and so does a frame the Host pushes"
+punished stack-runs-off "page fault at 0x" "error code 0x2) not mapped by the guest"
+same_value
+absorbed ss-16bit "the high half is 0 or in the Switcher's range"
+
 absorbed timer-storm "timer interrupts from 2000 timers"
+absorbed timer-storm-masked "the Host shows the timer pending"
 punished timer-no-gate "interrupt 0 (vector 32) at eip 0x" \
 	"the guest has no handler for it"
 absorbed shared-garbage "with IF on in its frame"
