@@ -499,7 +499,7 @@ static void survived(const char *what)
 	      0);
 }
 #line 1251 "chapters/61-hostile-guests.nw"
-struct probe {
+struct probe_desc {
 	const char *name;	/* as a deed */
 	void (*fn)(void);
 	const char *at;		/* the instruction that traps */
@@ -507,13 +507,13 @@ struct probe {
 	whelp_u32 trap, errcode;
 };
 
-extern const struct probe probes_start[], probes_end[];
-static const struct probe *the_probe;
+extern const struct probe_desc probes_start[], probes_end[];
+static const struct probe_desc *the_probe;
 static int same(const char *a, const char *b);
 
-static const struct probe *find_probe(const char *name)
+static const struct probe_desc *find_probe(const char *name)
 {
-	const struct probe *p;
+	const struct probe_desc *p;
 
 	for (p = probes_start; p < probes_end; p++)
 		if (same(name, p->name))
@@ -523,7 +523,7 @@ static const struct probe *find_probe(const char *name)
 #line 1282 "chapters/61-hostile-guests.nw"
 static void probe_deed(const struct whelp_boot_info *boot)
 {
-	const struct probe *p = the_probe;
+	const struct probe_desc *p = the_probe;
 	int i;
 
 	(void)boot;
@@ -532,7 +532,7 @@ static void probe_deed(const struct whelp_boot_info *boot)
 		p->fn();
 }
 
-static int probe_traps(const struct probe *p)
+static int probe_traps(const struct probe_desc *p)
 {
 	int i, r = 0;
 
@@ -547,7 +547,7 @@ static int probe_traps(const struct probe *p)
 static void privileged_sweep(const struct whelp_boot_info *boot)
 {
 	static const whelp_u32 vectors[] = { 0, 1, 5, 6, 10, 13 };
-	const struct probe *p;
+	const struct probe_desc *p;
 	unsigned int i, n = 0;
 
 	(void)boot;
@@ -617,17 +617,19 @@ static void int_sweep(const struct whelp_boot_info *boot)
 			faults += ok;
 		}
 		if (!ok) {
-			printk("hostile: int $0x%x at 0x%x: returned %d, trap %u, error code 0x%x at 0x%x\n",
-			       v, at, r, caught_vector, caught_errcode,
-			       caught_eip);
+			printk("hostile: int $0x%x at 0x%x: returned %d, ",
+			       v, at, r);
+			printk("trap %u, error code 0x%x at 0x%x\n",
+			       caught_vector, caught_errcode, caught_eip);
 			expect_that(0, "every int $n ends where its gate says");
 		}
 	}
-	printk("hostile: %u vectors reached the guest's gates, %u raised general protection, one was a hypercall\n",
-	       gates, faults);
+	printk("hostile: %u vectors reached the guest's gates, ", gates);
+	printk("%u raised general protection, one was a hypercall\n",
+	       faults);
 	survived("int $n for every n ends where its gate says");
 }
-#line 1525 "chapters/61-hostile-guests.nw"
+#line 1527 "chapters/61-hostile-guests.nw"
 static void int_7(const struct whelp_boot_info *boot)
 {
 	whelp_u32 at = int_probes[7] + 2;
@@ -647,7 +649,7 @@ static void int_7(const struct whelp_boot_info *boot)
 		    "int $7 reaches the guest's gate, or faults at its own");
 	survived("int $7 with TS clear");
 }
-#line 1575 "chapters/61-hostile-guests.nw"
+#line 1577 "chapters/61-hostile-guests.nw"
 #define EFLAGS_TF 0x100
 #define EFLAGS_IF 0x200
 #define EFLAGS_IOPL 0x3000
@@ -699,7 +701,7 @@ static void tf_hcall(const struct whelp_boot_info *boot)
 		    "without a hypercall, a single step still traps");
 	survived("the Switcher clears TF on entry");
 }
-#line 1666 "chapters/61-hostile-guests.nw"
+#line 1668 "chapters/61-hostile-guests.nw"
 void ud2_on_stack(whelp_u32 esp) __attribute__((regparm(1), noreturn));
 
 static void frame_below_memory(const struct whelp_boot_info *boot)
@@ -742,7 +744,7 @@ static void fault_loop(const struct whelp_boot_info *boot)
 	       WILD_ADDRESS, WHELP_KERNEL_ADDRESS - 4);
 	ud2_on_stack(WHELP_KERNEL_ADDRESS + 0x2000);
 }
-#line 1779 "chapters/61-hostile-guests.nw"
+#line 1781 "chapters/61-hostile-guests.nw"
 extern whelp_u32 outer_cs, outer_ss, outer_esp;
 int probe_call_outer(void (*fn)(void)) __attribute__((regparm(1)));
 
@@ -751,11 +753,11 @@ static char ring_stack[4096] __attribute__((aligned(4096)));
 void probe_hcall(void);
 void probe_ud2(void);
 extern const char probe_hcall_at[], probe_ud2_at[];
-static const struct probe hcall_probe = {
+static const struct probe_desc hcall_probe = {
 	"hcall", probe_hcall, probe_hcall_at, "int $0x1f", 13,
 	INT_GP_CODE(WHELP_HCALL_VECTOR)
 };
-static const struct probe ud2_probe = {
+static const struct probe_desc ud2_probe = {
 	"ud2", probe_ud2, probe_ud2_at, "ud2", 6, 0
 };
 
@@ -789,8 +791,8 @@ static void enter_ring(int ring, int with_stack)
 		hcall(WHELP_HC_SET_STACK, WHELP_GUEST_KERNEL_DS,
 		      (whelp_u32)kstack + sizeof(kstack), 2, 0);
 }
-#line 1837 "chapters/61-hostile-guests.nw"
-static int outer_probe_traps(const struct probe *p, int ring)
+#line 1839 "chapters/61-hostile-guests.nw"
+static int outer_probe_traps(const struct probe_desc *p, int ring)
 {
 	int i, r = 0;
 
@@ -807,7 +809,7 @@ static void ring_sweep(int ring)
 {
 	static const whelp_u32 vectors[] = { 0, 1, 5, 6, 10, 13 };
 	unsigned int i, n, count = probes_end - probes_start + 2;
-	const struct probe *p;
+	const struct probe_desc *p;
 
 	enter_ring(ring, 1);
 	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++)
@@ -840,7 +842,7 @@ static void ring2_sweep(const struct whelp_boot_info *boot)
 
 static void outer_hcall(int ring, int with_stack)
 {
-	const struct probe *p = &hcall_probe;
+	const struct probe_desc *p = &hcall_probe;
 
 	enter_ring(ring, with_stack);
 	if (!with_stack)
@@ -867,7 +869,7 @@ static void ring3_no_stack(const struct whelp_boot_info *boot)
 	(void)boot;
 	outer_hcall(3, 0);
 }
-#line 1938 "chapters/61-hostile-guests.nw"
+#line 1940 "chapters/61-hostile-guests.nw"
 static void stack_unaligned(const struct whelp_boot_info *boot)
 {
 	whelp_u32 top = (whelp_u32)kstack + 4096 + 12;
@@ -899,7 +901,7 @@ static void stack_runs_off(const struct whelp_boot_info *boot)
 	printk("hostile: a frame from ring 3 at 0x%x\n", top - 12);
 	probe_call_outer(ud2_probe.fn);
 }
-#line 2005 "chapters/61-hostile-guests.nw"
+#line 2007 "chapters/61-hostile-guests.nw"
 extern whelp_u32 esp_after_16bit;
 void hcall_on_16bit_stack(whelp_u32 ss) __attribute__((regparm(1)));
 static char stack16[0x10000] __attribute__((aligned(16)));
@@ -921,7 +923,7 @@ static void ss_16bit(const struct whelp_boot_info *boot)
 		    "the high half is 0 or in the Switcher's range");
 	survived("a 16-bit stack segment");
 }
-#line 2065 "chapters/61-hostile-guests.nw"
+#line 2067 "chapters/61-hostile-guests.nw"
 static void timer_storm(const struct whelp_boot_info *boot)
 {
 	unsigned int i, n;
@@ -1006,7 +1008,7 @@ static void halt_blocked(const struct whelp_boot_info *boot)
 	for (;;)
 		hcall(WHELP_HC_HALT, 0, 0, 0, 0);
 }
-#line 2218 "chapters/61-hostile-guests.nw"
+#line 2220 "chapters/61-hostile-guests.nw"
 #define SEL_20 0xa0u
 #define SEL_21 0xa8u
 
@@ -1062,29 +1064,29 @@ static void ss_vanishes(const struct whelp_boot_info *boot)
 	hcall(WHELP_HC_LOAD_GDT_ENTRY, 20, 0, 0, 0);
 }
 
-static struct whelp_desc tls[WHELP_GDT_TLS_ENTRIES];
+static struct whelp_desc tls_descs[WHELP_GDT_TLS_ENTRIES];
 
 static void tls_vanishes(const struct whelp_boot_info *boot)
 {
 	whelp_u32 sel = WHELP_GDT_TLS_FIRST * 8 + 3;
 
 	(void)boot;
-	tls[0].lo = SEG_LO;
-	tls[0].hi = SEG_HI(0xf2);
-	hcall(WHELP_HC_LOAD_TLS, __pa(tls), 0, 0, 0);
+	tls_descs[0].lo = SEG_LO;
+	tls_descs[0].hi = SEG_HI(0xf2);
+	hcall(WHELP_HC_LOAD_TLS, __pa(tls_descs), 0, 0, 0);
 	asm volatile("movl %0, %%fs" : : "r"(sel) : "memory");
 	printk("hostile: %%fs is 0x%x; emptying its entry\n", sel);
-	tls[0].lo = tls[0].hi = 0;
-	hcall(WHELP_HC_LOAD_TLS, __pa(tls), 0, 0, 0);
+	tls_descs[0].lo = tls_descs[0].hi = 0;
+	hcall(WHELP_HC_LOAD_TLS, __pa(tls_descs), 0, 0, 0);
 }
 
 static void tls_system(const struct whelp_boot_info *boot)
 {
 	(void)boot;
-	tls[0].lo = tls[1].lo = SEG_LO;
-	tls[0].hi = SEG_HI(0xf2);
-	tls[1].hi = SEG_HI(0x89);
-	hcall(WHELP_HC_LOAD_TLS, __pa(tls), 0, 0, 0);
+	tls_descs[0].lo = tls_descs[1].lo = SEG_LO;
+	tls_descs[0].hi = SEG_HI(0xf2);
+	tls_descs[1].hi = SEG_HI(0x89);
+	hcall(WHELP_HC_LOAD_TLS, __pa(tls_descs), 0, 0, 0);
 }
 
 static void tls_outside(const struct whelp_boot_info *boot)
@@ -1099,7 +1101,7 @@ static void tls_wrap(const struct whelp_boot_info *boot)
 	printk("hostile: LOAD_TLS at 0x%x\n", 0xfffffff0u);
 	hcall(WHELP_HC_LOAD_TLS, 0xfffffff0u, 0, 0, 0);
 }
-#line 2317 "chapters/61-hostile-guests.nw"
+#line 2319 "chapters/61-hostile-guests.nw"
 static whelp_u32 gs_pages[2][1024] __attribute__((aligned(4096)));
 
 static whelp_u32 gs_peek(whelp_u32 offset)
@@ -1241,7 +1243,7 @@ struct table_register {
 	whelp_u32 base;
 } __attribute__((packed));
 
-static void sgdt(const struct whelp_boot_info *boot)
+static void store_tables(const struct whelp_boot_info *boot)
 {
 	struct table_register gdtr, idtr;
 	whelp_u32 ldt = 0xffff, tr = 0, msw = 0;
@@ -1260,7 +1262,7 @@ static void sgdt(const struct whelp_boot_info *boot)
 		    "sldt and str: no LDT, the TSS in entry 16");
 	survived("the Guest learns where the Switcher keeps its tables");
 }
-#line 2536 "chapters/61-hostile-guests.nw"
+#line 2538 "chapters/61-hostile-guests.nw"
 #define GUEST_BITS WHELP_PAGE_GUEST
 #define ODD_BITS (WHELP_PAGE_PWT | WHELP_PAGE_PCD | WHELP_PAGE_GLOBAL | \
 		  GUEST_BITS)
@@ -1480,7 +1482,7 @@ static const struct deed deeds[] = {
 	{ "ss-expand-down", 1, ss_expand_down },
 	{ "conforming-cs", 1, conforming_cs },
 	{ "lar-host", 1, lar_host },
-	{ "sgdt", 1, sgdt },
+	{ "sgdt", 1, store_tables },
 	{ "pte-odd-bits", 1, pte_odd_bits },
 	{ "pat-not-present", 1, pat_not_present },
 	{ "pat-at-fault", 1, pat_at_fault },
@@ -1508,7 +1510,7 @@ void hostile_main(void)
 	const struct whelp_boot_info *boot = __va(WHELP_BOOT_INFO_ADDR);
 	static struct deed as_deed = { 0, 1, probe_deed };
 	const struct deed *d = 0;
-	const struct probe *p;
+	const struct probe_desc *p;
 	unsigned int i;
 
 	for (i = 0; i < sizeof(deeds) / sizeof(deeds[0]); i++)

@@ -227,7 +227,7 @@ int_probes:
 	.popsection
 	.set vector, vector + 1
 	.endr
-#line 1560 "chapters/61-hostile-guests.nw"
+#line 1562 "chapters/61-hostile-guests.nw"
 PROBE_FN(tf_hcall)
 	xorl %eax, %eax
 	pushfl
@@ -240,12 +240,12 @@ PROBE_AT(tf_hcall)
 	andl $~EFLAGS_TF, (%esp)
 	popfl
 	ret
-#line 1659 "chapters/61-hostile-guests.nw"
+#line 1661 "chapters/61-hostile-guests.nw"
 	.globl ud2_on_stack
 ud2_on_stack:
 	movl %eax, %esp
 	ud2
-#line 1729 "chapters/61-hostile-guests.nw"
+#line 1731 "chapters/61-hostile-guests.nw"
 	.data
 	.globl outer_cs, outer_ss, outer_esp
 outer_cs:	.long 0
@@ -278,12 +278,12 @@ PROBE_FN(hcall)
 PROBE_AT(hcall)
 	int $WHELP_HCALL_VECTOR
 	ret
-#line 1931 "chapters/61-hostile-guests.nw"
+#line 1933 "chapters/61-hostile-guests.nw"
 PROBE_FN(ud2)
 PROBE_AT(ud2)
 	ud2
 	ret
-#line 1983 "chapters/61-hostile-guests.nw"
+#line 1985 "chapters/61-hostile-guests.nw"
 	.data
 	.globl esp_after_16bit
 saved_esp:	.long 0
