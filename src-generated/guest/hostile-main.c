@@ -2,6 +2,7 @@
 #line 817 "chapters/61-hostile-guests.nw"
 #include "hcall.h"
 #include "console.h"
+#include "cpu.h"
 
 #define WILD_ADDRESS 0xdf000000u
 #define BAD_SELECTOR 0x1234u
@@ -400,7 +401,7 @@ static void async_unqueueable(const struct whelp_boot_info *boot)
 	queue(WHELP_HC_CONSOLE_WRITE, __pa("queued"), 6, 0);
 	hcall(WHELP_HC_FLUSH_ASYNC, 0, 0, 0, 0);
 }
-#line 874 "chapters/61-hostile-guests.nw"
+#line 875 "chapters/61-hostile-guests.nw"
 static whelp_u32 gate_hi(whelp_u32 handler, whelp_u32 type, whelp_u32 dpl)
 {
 	return (handler & 0xffff0000u) | 0x8000u | (dpl << 13) | (type << 8);
@@ -451,7 +452,7 @@ static void gdt_host_entry(const struct whelp_boot_info *boot)
 	(void)boot;
 	hcall(WHELP_HC_LOAD_GDT_ENTRY, 12, SEG_LO, SEG_HI(0xfa), 0);
 }
-#line 938 "chapters/61-hostile-guests.nw"
+#line 939 "chapters/61-hostile-guests.nw"
 static void segment_vanishes(const struct whelp_boot_info *boot)
 {
 	(void)boot;
@@ -461,7 +462,7 @@ static void segment_vanishes(const struct whelp_boot_info *boot)
 	       WHELP_GUEST_USER_DS);
 	hcall(WHELP_HC_LOAD_GDT_ENTRY, 15, 0, 0, 0);
 }
-#line 1087 "chapters/61-hostile-guests.nw"
+#line 1088 "chapters/61-hostile-guests.nw"
 extern volatile whelp_u32 caught_vector, caught_errcode, caught_eip;
 extern volatile whelp_u32 caught_cs, caught_eflags, caught_count;
 extern volatile whelp_u32 catch_resume;
@@ -498,7 +499,7 @@ static void survived(const char *what)
 	hcall(WHELP_HC_SHUTDOWN, __pa("absorbed"), WHELP_SHUTDOWN_POWEROFF, 0,
 	      0);
 }
-#line 1254 "chapters/61-hostile-guests.nw"
+#line 1255 "chapters/61-hostile-guests.nw"
 struct probe_desc {
 	const char *name;	/* as a deed */
 	void (*fn)(void);
@@ -520,7 +521,7 @@ static const struct probe_desc *find_probe(const char *name)
 			return p;
 	return 0;
 }
-#line 1285 "chapters/61-hostile-guests.nw"
+#line 1286 "chapters/61-hostile-guests.nw"
 static void probe_deed(const struct whelp_boot_info *boot)
 {
 	const struct probe_desc *p = the_probe;
@@ -567,7 +568,7 @@ static void privileged_sweep(const struct whelp_boot_info *boot)
 	printk("hostile: %u probes trapped into the guest's own handlers\n", n);
 	survived("every probe trapped, and the guest went on");
 }
-#line 1453 "chapters/61-hostile-guests.nw"
+#line 1454 "chapters/61-hostile-guests.nw"
 extern const whelp_u32 int_probes[256];
 #define INT_GP_CODE(n) ((n) * 8 + 2)	/* error code: vector n, in the IDT */
 
@@ -629,7 +630,7 @@ static void int_sweep(const struct whelp_boot_info *boot)
 	       faults);
 	survived("int $n for every n ends where its gate says");
 }
-#line 1530 "chapters/61-hostile-guests.nw"
+#line 1532 "chapters/61-hostile-guests.nw"
 static void int_7(const struct whelp_boot_info *boot)
 {
 	whelp_u32 at = int_probes[7] + 2;
@@ -649,7 +650,7 @@ static void int_7(const struct whelp_boot_info *boot)
 		    "int $7 reaches the guest's gate, or faults at its own");
 	survived("int $7 with TS clear");
 }
-#line 1580 "chapters/61-hostile-guests.nw"
+#line 1582 "chapters/61-hostile-guests.nw"
 #define EFLAGS_TF 0x100
 #define EFLAGS_IF 0x200
 #define EFLAGS_IOPL 0x3000
@@ -701,7 +702,7 @@ static void tf_hcall(const struct whelp_boot_info *boot)
 		    "without a hypercall, a single step still traps");
 	survived("the Switcher clears TF on entry");
 }
-#line 1671 "chapters/61-hostile-guests.nw"
+#line 1673 "chapters/61-hostile-guests.nw"
 void ud2_on_stack(whelp_u32 esp) __attribute__((regparm(1), noreturn));
 
 static void frame_below_memory(const struct whelp_boot_info *boot)
@@ -744,7 +745,7 @@ static void fault_loop(const struct whelp_boot_info *boot)
 	       WILD_ADDRESS, WHELP_KERNEL_ADDRESS - 4);
 	ud2_on_stack(WHELP_KERNEL_ADDRESS + 0x2000);
 }
-#line 1784 "chapters/61-hostile-guests.nw"
+#line 1786 "chapters/61-hostile-guests.nw"
 extern whelp_u32 outer_cs, outer_ss, outer_esp;
 int probe_call_outer(void (*fn)(void)) __attribute__((regparm(1)));
 
@@ -791,7 +792,7 @@ static void enter_ring(int ring, int with_stack)
 		hcall(WHELP_HC_SET_STACK, WHELP_GUEST_KERNEL_DS,
 		      (whelp_u32)kstack + sizeof(kstack), 2, 0);
 }
-#line 1842 "chapters/61-hostile-guests.nw"
+#line 1844 "chapters/61-hostile-guests.nw"
 static int outer_probe_traps(const struct probe_desc *p, int ring)
 {
 	int i, r = 0;
@@ -869,7 +870,7 @@ static void ring3_no_stack(const struct whelp_boot_info *boot)
 	(void)boot;
 	outer_hcall(3, 0);
 }
-#line 1943 "chapters/61-hostile-guests.nw"
+#line 1945 "chapters/61-hostile-guests.nw"
 static void stack_unaligned(const struct whelp_boot_info *boot)
 {
 	whelp_u32 top = (whelp_u32)kstack + 4096 + 12;
@@ -901,7 +902,7 @@ static void stack_runs_off(const struct whelp_boot_info *boot)
 	printk("hostile: a frame from ring 3 at 0x%x\n", top - 12);
 	probe_call_outer(ud2_probe.fn);
 }
-#line 2010 "chapters/61-hostile-guests.nw"
+#line 2012 "chapters/61-hostile-guests.nw"
 extern whelp_u32 esp_after_16bit;
 void hcall_on_16bit_stack(whelp_u32 ss) __attribute__((regparm(1)));
 static char stack16[0x10000] __attribute__((aligned(16)));
@@ -923,7 +924,7 @@ static void ss_16bit(const struct whelp_boot_info *boot)
 		    "the high half is 0 or in the Switcher's range");
 	survived("a 16-bit stack segment");
 }
-#line 2070 "chapters/61-hostile-guests.nw"
+#line 2072 "chapters/61-hostile-guests.nw"
 static void timer_storm(const struct whelp_boot_info *boot)
 {
 	unsigned int i, n;
@@ -1008,7 +1009,7 @@ static void halt_blocked(const struct whelp_boot_info *boot)
 	for (;;)
 		hcall(WHELP_HC_HALT, 0, 0, 0, 0);
 }
-#line 2223 "chapters/61-hostile-guests.nw"
+#line 2227 "chapters/61-hostile-guests.nw"
 #define SEL_20 0xa0u
 #define SEL_21 0xa8u
 
@@ -1101,7 +1102,7 @@ static void tls_wrap(const struct whelp_boot_info *boot)
 	printk("hostile: LOAD_TLS at 0x%x\n", 0xfffffff0u);
 	hcall(WHELP_HC_LOAD_TLS, 0xfffffff0u, 0, 0, 0);
 }
-#line 2322 "chapters/61-hostile-guests.nw"
+#line 2326 "chapters/61-hostile-guests.nw"
 static whelp_u32 gs_pages[2][1024] __attribute__((aligned(4096)));
 
 static whelp_u32 gs_peek(whelp_u32 offset)
@@ -1243,12 +1244,30 @@ struct table_register {
 	whelp_u32 base;
 } __attribute__((packed));
 
+static struct table_register stored_gdtr;
+
+static void store_gdt(void)
+{
+	asm volatile("sgdt %0" : "=m"(stored_gdtr));
+}
+
 static void store_tables(const struct whelp_boot_info *boot)
 {
 	struct table_register gdtr, idtr;
 	whelp_u32 ldt = 0xffff, tr = 0, msw = 0;
+	int r;
 
 	(void)boot;
+	if (cpu_has_umip()) {
+		catch_vector(13);
+		caught_reset();
+		catch_resume = (whelp_u32)probe_landing;
+		r = probe_call(store_gdt);
+		expect_that(r && caught_vector == 13 && caught_errcode == 0,
+			    "sgdt: UMIP makes it a general protection fault");
+		survived("UMIP keeps the Switcher's tables to itself");
+		return;
+	}
 	asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
 	asm volatile("sldt %0; str %1; smsw %2"
 		     : "+r"(ldt), "+r"(tr), "+r"(msw));
@@ -1262,7 +1281,7 @@ static void store_tables(const struct whelp_boot_info *boot)
 		    "sldt and str: no LDT, the TSS in entry 16");
 	survived("the Guest learns where the Switcher keeps its tables");
 }
-#line 2541 "chapters/61-hostile-guests.nw"
+#line 2563 "chapters/61-hostile-guests.nw"
 #define GUEST_BITS WHELP_PAGE_GUEST
 #define ODD_BITS (WHELP_PAGE_PWT | WHELP_PAGE_PCD | WHELP_PAGE_GLOBAL | \
 		  GUEST_BITS)
