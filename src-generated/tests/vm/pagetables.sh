@@ -98,6 +98,9 @@ punished stack-above-switcher "SET_STACK: 1 pages below 0x" \
 	"are not in the kernel's addresses"
 same_value
 punished stack-pages "SET_STACK: 3 pages: a kernel stack has 1 to 2"
+punished shadow-exhaustion \
+	"the guest wants more than 2048 shadow page tables"
+expect_param shadow_tables 0
 
 expect_param guests 0
 expect_param pinned_pages 0
