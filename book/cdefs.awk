@@ -14,15 +14,16 @@
 # declared once per chunk, however many times this filter and the chunk's
 # "@ %def" line both find it (otherwise a footer would say "Uses x 8a 8a").
 # And the chunks of a test program (tests/unit/*.c, tests/fuzz/*.c,
-# tests/vm/*.c, guest/pup-tests.c and their "... tests: ..." pieces) define
+# tests/vm/*.c, guest/pup-tests.c, the hostile Guest and their "... tests:
+# ..." or "Hostile: ..." pieces) define
 # nothing for the index: their helpers are local to one file, and their
 # names (alive, killed, fault, ...) are ordinary words in the prose.
 function emit(name) {
-	if (length(name) > 2 && !(name in skip))
+	if (!(name in skip))
 		define(name)
 }
 function define(name) {
-	if (local_chunk || (name in defined))
+	if (local_chunk || length(name) <= 2 || (name in defined))
 		return
 	defined[name] = 1
 	print "@index defn " name
@@ -89,7 +90,8 @@ BEGIN {
 code && /^@defn / {
 	chunk = substr($0, 7)
 	local_chunk = (chunk ~ /^tests\/(unit|fuzz|vm)\/.*\.c$/ ||
-		       chunk ~ /^guest\/pup-tests\.c$/ ||
+		       chunk ~ /^guest\/(pup-tests|hostile-[a-z-]*)\.[cS]$/ ||
+		       chunk ~ /^Hostile[^:]*: / ||
 		       chunk ~ /^[A-Za-z_ ]*[Tt]ests?: / ||
 		       chunk ~ /^Access unit test: / ||
 		       chunk ~ /^check_[a-z_]*: /)

@@ -133,7 +133,7 @@ END {
 
 cp book/whelp.tex book/preamble.tex book/whelp.bib book/preface.tex \
 	book/glossary.tex book/machinery.tex "$out/"
-export TEXINPUTS="$top/figures:$top/book:$top:"
+export TEXINPUTS=".:$top/figures:$top/book:$top:"
 export BIBINPUTS="$top/book:"
 cd "$out"
 run_latex() {
@@ -173,7 +173,7 @@ fi
 # Code prints as typed: no guillemet (a << or >> ligature) anywhere, and no
 # curly quote around a character literal ('x', '\0').
 pdftotext -enc UTF-8 whelp.pdf whelp.txt
-if grep -n '[«»]' whelp.txt > quotes.log ||
+if grep -nP '[\x{00ab}\x{00bb}]' whelp.txt > quotes.log ||
    grep -nP "[\x{2018}\x{2019}]\\\\?.[\x{2018}\x{2019}]" whelp.txt >> quotes.log; then
 	sed 's/^/    /' quotes.log | head -20 >&2
 	fail "$(wc -l < quotes.log) lines of the PDF's text show a guillemet or curly quote in code"
