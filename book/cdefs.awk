@@ -13,11 +13,12 @@
 # Two more rules keep the index to what a reader looks up.  A name is
 # declared once per chunk, however many times this filter and the chunk's
 # "@ %def" line both find it (otherwise a footer would say "Uses x 8a 8a").
-# And the chunks of a test program (tests/unit/*.c, tests/fuzz/*.c,
-# tests/vm/*.c, guest/pup-tests.c, the hostile Guest and their "... tests:
-# ..." or "Hostile: ..." pieces) define
-# nothing for the index: their helpers are local to one file, and their
-# names (alive, killed, fault, ...) are ordinary words in the prose.
+# And the chunks of the tests (everything under tests/, the test Guests
+# hostile, leftovers, bench and access, pup's own tests, and their pieces
+# such as "Shadow tests: ..." or "Access: ...") define nothing for the
+# index: their helpers are local to one file, and their names (alive,
+# killed, fault, say, bad, ...) are ordinary words that would link every
+# comment that uses them.
 function emit(name) {
 	if (!(name in skip))
 		define(name)
@@ -50,7 +51,7 @@ function judge(line,    s, m, name) {
 		emit(s); return
 	}
 	if (s ~ /^(typedef[ \t].*[^A-Za-z0-9_])?enum[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\{/ || s ~ /^(typedef[ \t]+)?enum[ \t]*\{/)
-		in_enum = 1
+		in_enum = (s !~ /\}/)	# a one-line enum ends where it starts
 	if (s ~ /^(typedef[ \t]+)?(struct|union|enum)[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\{/) {
 		sub(/^(typedef[ \t]+)?(struct|union|enum)[ \t]+/, "", s); sub(/[^A-Za-z0-9_].*/, "", s)
 		emit(s); return
@@ -89,11 +90,10 @@ BEGIN {
 /^@end code/ { code = 0 }
 code && /^@defn / {
 	chunk = substr($0, 7)
-	local_chunk = (chunk ~ /^tests\/(unit|fuzz|vm)\/.*\.c$/ ||
-		       chunk ~ /^guest\/(pup-tests|hostile-[a-z-]*)\.[cS]$/ ||
-		       chunk ~ /^Hostile[^:]*: / ||
+	local_chunk = (chunk ~ /^tests\// ||
+		       chunk ~ /^guest\/(pup-tests|hostile|leftovers|bench|access)[-.]/ ||
+		       chunk ~ /^(Hostile|Access|Bench|Scenario helpers|Shim|device_abuse|many-guests)[^:]*: / ||
 		       chunk ~ /^[A-Za-z_ ]*[Tt]ests?: / ||
-		       chunk ~ /^Access unit test: / ||
 		       chunk ~ /^check_[a-z_]*: /)
 }
 code && /^@text / { line = line substr($0, 7) }

@@ -139,7 +139,7 @@ static u32 make_spte(u32 hpa, u32 gpte)
 	return hpa | flags;
 }
 #line 554 "chapters/45-host-shadow.nw"
-struct where {
+struct entry_origin {
 	bool fault;		/* a page fault; or else the kernel stack */
 	u32 vaddr, eip, errcode;
 };
@@ -152,7 +152,7 @@ struct where {
 	 whelp_env_kill(sh, "kernel stack at 0x%x: " fmt, (w)->vaddr,	\
 			##__VA_ARGS__))
 
-static bool gpde_ok(struct whelp_shadow *sh, const struct where *w, u32 gpde)
+static bool gpde_ok(struct whelp_shadow *sh, const struct entry_origin *w, u32 gpde)
 {
 	u32 refused = gpde & ~(WHELP_PAGE_FRAME | WHELP_PGD_ALLOWED);
 
@@ -177,7 +177,7 @@ static bool gpde_ok(struct whelp_shadow *sh, const struct where *w, u32 gpde)
 	return true;
 }
 
-static bool gpte_ok(struct whelp_shadow *sh, const struct where *w, u32 gpte)
+static bool gpte_ok(struct whelp_shadow *sh, const struct entry_origin *w, u32 gpte)
 {
 	if (gpte & WHELP_PAGE_PAT) {
 		KILL_AT(sh, w, "the guest's page table entry 0x%x has the PAT "
@@ -198,11 +198,11 @@ _Static_assert((WHELP_PTE_ALLOWED | WHELP_PAGE_PAT) == 0xfff &&
 	       !(WHELP_PTE_ALLOWED & WHELP_PAGE_PAT),
 	       "a table entry's only refused flag is PAT");
 #line 647 "chapters/45-host-shadow.nw"
-enum walk { WALK_OK, WALK_UNMAPPED, WALK_DEAD };
+enum walk_result { WALK_OK, WALK_UNMAPPED, WALK_DEAD };
 
-static enum walk guest_entries(struct whelp_shadow *sh,
-			       const struct where *w, u32 *gpde, u32 *gpte,
-			       u32 *gpte_addr)
+static enum walk_result guest_entries(struct whelp_shadow *sh,
+				     const struct entry_origin *w,
+				     u32 *gpde, u32 *gpte, u32 *gpte_addr)
 {
 	u32 vaddr = w->vaddr, off;
 
@@ -232,7 +232,7 @@ static enum walk guest_entries(struct whelp_shadow *sh,
 	return WALK_OK;
 }
 #line 719 "chapters/45-host-shadow.nw"
-enum demand {
+enum demand_result {
 	DEMAND_FIXED,		/* the shadow now maps it */
 	DEMAND_UNMAPPED,	/* not present in the Guest's tables */
 	DEMAND_READ_ONLY,	/* a write to a read-only page */
@@ -241,8 +241,8 @@ enum demand {
 	DEMAND_DEAD,		/* the Guest was killed */
 };
 
-static enum demand demand_page(struct whelp_shadow *sh, const struct where *w,
-			       u32 *io)
+static enum demand_result demand_page(struct whelp_shadow *sh,
+				      const struct entry_origin *w, u32 *io)
 {
 	u32 gpde, gpte, gpte_addr, new_gpte, hpa, *spte;
 	bool write = w->errcode & WHELP_PF_WRITE;
@@ -288,7 +288,7 @@ static enum demand demand_page(struct whelp_shadow *sh, const struct where *w,
 void whelp_shadow_page_fault(struct whelp_shadow *sh, u32 vaddr,
 			     u32 errcode, u32 eip)
 {
-	struct where w = { .fault = true, .vaddr = vaddr, .eip = eip,
+	struct entry_origin w = { .fault = true, .vaddr = vaddr, .eip = eip,
 			   .errcode = errcode };
 	u32 base = whelp_env_switcher_base(), io;
 	u32 missing = errcode & ~WHELP_PF_PROT, denied = errcode | WHELP_PF_PROT;
@@ -413,7 +413,7 @@ static bool shadow_writable(u32 *pgdir, u32 vaddr)
 
 static bool pin_stack(struct whelp_shadow *sh)
 {
-	struct where w = { .fault = false, .errcode = WHELP_PF_WRITE };
+	struct entry_origin w = { .fault = false, .errcode = WHELP_PF_WRITE };
 	u32 i, io;
 
 	for (i = 0; i < sh->stack_pages; i++) {
