@@ -46,7 +46,7 @@ VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
 .PHONY: all deps tangle module launcher guests unit-tests initramfs book run \
-	shell check check-unit check-vm bench clean distclean
+	shell check check-unit check-vm bench fuzz fuzz-hypercalls clean distclean
 
 all: module launcher guests unit-tests initramfs
 
@@ -162,6 +162,22 @@ check-vm: all
 bench: deps
 	@$(MAKE) -s all
 	@tests/run-vm.sh --show bench
+
+# ---------------------------------------------------------------- fuzzing
+# make fuzz: the long fuzzers. fuzz-hypercalls runs the fuzz scenario of
+# chapter "Fuzzing the hypercalls" with a bound of FUZZ_CALLS hypercalls
+# from seed FUZZ_SEED on; the VM and the scenario may take up to 10 ms a
+# call, plus 10 minutes.
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?= 1
+fuzz: fuzz-hypercalls
+
+fuzz-hypercalls: deps
+	@$(MAKE) -s all
+	@limit=$$(( $(FUZZ_CALLS) / 100 + 600 )); \
+	VM_TIMEOUT=$$((limit + 60)) \
+	VM_ARGS="whelp.fuzz_calls=$(FUZZ_CALLS) whelp.fuzz_seed=$(FUZZ_SEED) whelp.timeout=$$limit" \
+		tests/run-vm.sh --show fuzz
 
 # ---------------------------------------------------------------- the book
 book: $(B)/book/whelp.pdf

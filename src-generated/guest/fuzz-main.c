@@ -536,7 +536,7 @@ static void make_args(whelp_u32 nr, whelp_u32 *a)
 		a[1] = or_nasty(one_in(2) ?
 				USER_VA + below(SLOTS + 1) * WHELP_PAGE_SIZE :
 				WHELP_KERNEL_ADDRESS + below(1024) * WHELP_PAGE_SIZE);
-		a[2] = truthful(a[0], a[1], a[2]);
+		a[2] = truthful(a[0], a[1], or_nasty(random_entry()));
 		break;
 	case WHELP_HC_SET_PGD:
 		a[0] = or_nasty(__pa(pgdirs[k]));
@@ -636,7 +636,7 @@ static int word(const char **p, const char *w, whelp_u32 *value)
 void fuzz_main(void)
 {
 	const struct whelp_boot_info *boot = __va(WHELP_BOOT_INFO_ADDR);
-	static const whelp_u32 harshness[] = { 2, 8, 64, 1024 };
+	static const whelp_u32 harshness[] = { 4, 32, 256, 2048 };
 	const char *p = boot->cmdline;
 	whelp_u32 seed = 1, calls = 1000, ignored;
 

@@ -70,7 +70,7 @@ seed=$first total=0 runs=0 done_runs=0 stopped=0 killed=0 halted=0
 : > /tmp/fuzz.reasons
 while [ "$total" -lt "$bound" ]; do
 	n=$((bound - total))
-	[ "$n" -le 20000 ] || n=20000
+	[ "$n" -le 5000 ] || n=5000
 	fuzzwatch 60 whelp --exits --memory 32M /guests/fuzz.elf -- \
 		seed=$seed calls=$n > /tmp/fuzz.out 2> /tmp/fuzz.err
 	judge "$seed" $?
@@ -82,7 +82,8 @@ say "seeds $first to $((seed - 1)): $runs runs, $total hypercalls"
 say "$done_runs finished their calls, $stopped stopped themselves," \
 	"$halted halted for good, $killed were killed by the Host"
 say "the Host's reasons, most frequent first (N: a number):"
-sed 's/0x[0-9a-f]*/N/g; s/[0-9][0-9]*/N/g' /tmp/fuzz.reasons |
+sed 's/[0-9a-f]\{8\}:[0-9a-f]\{8\}/N/g; s/0x[0-9a-f]*/N/g
+	s/[0-9][0-9]*/N/g' /tmp/fuzz.reasons |
 	sort | uniq -c | sort -rn | head -15 | sed 's/^/    /'
 [ "$total" -ge "$bound" ] || bad "only $total hypercalls, not $bound"
 expect_param guests 0
