@@ -17,7 +17,8 @@ judge() {
 	hcalls= reason= last= finished= said_halt=
 	while IFS= read -r line; do
 		case $line in
-		"whelp: exits: trap 31: "*) hcalls=${line#whelp: exits: trap 31: } ;;
+		"whelp: exits: trap 31: "*)
+			hcalls=${line#whelp: exits: trap 31: } ;;
 		"whelp: the host killed the guest: "*)
 			reason=${line#whelp: the host killed the guest: } ;;
 		esac
@@ -35,16 +36,18 @@ judge() {
 	case $2 in
 	0)	if [ -n "$finished" ]; then
 			finished=${finished%% *}
-			[ "$finished" = "$hcalls" ] ||
-				wrong "$1" "the guest made $finished hypercalls, the Host counted $hcalls"
+			[ "$finished" = "$hcalls" ] || run_failed "$1" \
+				"the guest made $finished calls," \
+				"the Host saw $hcalls"
 			done_runs=$((done_runs + 1))
 		else
 			stopped=$((stopped + 1))
 		fi ;;
 	4)	if [ -z "$reason" ]; then
-			wrong "$1" "killed with no reason"
+			run_failed "$1" "killed with no reason"
 		elif has "fuzz: must pass:" "$last"; then
-			wrong "$1" "killed where the call must pass: $reason"
+			run_failed "$1" \
+				"killed where the call must pass: $reason"
 		else
 			killed=$((killed + 1))
 			echo "$reason" >> /tmp/fuzz.reasons
@@ -52,16 +55,19 @@ judge() {
 	100)	if [ -n "$said_halt" ]; then
 			halted=$((halted + 1))
 		else
-			wrong "$1" "stopped asleep, but the guest did not say it would halt"
+			run_failed "$1" "stopped asleep," \
+				"but the guest did not say it would halt"
 		fi ;;
-	*)	wrong "$1" "status $2" ;;
+	*)	run_failed "$1" "status $2" ;;
 	esac
-	[ "$hcalls" -gt 0 ] || wrong "$1" "the Host counted no hypercalls"
+	[ "$hcalls" -gt 0 ] || run_failed "$1" "the Host counted no hypercalls"
 }
 
-# wrong SEED WHAT: one run failed; say how to replay it.
-wrong() {
-	bad "seed $1: $2 (replay: whelp --memory 32M /guests/fuzz.elf -- seed=$1 calls=$n trace)"
+# run_failed SEED WHAT...: one run failed; say how to replay it.
+run_failed() {
+	failed_seed=$1; shift
+	bad "seed $failed_seed: $* (replay: whelp --memory 32M" \
+		"/guests/fuzz.elf -- seed=$failed_seed calls=$n trace)"
 	tail -5 /tmp/fuzz.out | sed 's/^/    out| /'
 	tail -8 /tmp/fuzz.err | sed 's/^/    err| /'
 }
