@@ -49,17 +49,17 @@ static int one_in(whelp_u32 n)
 static whelp_u32 ncalls;
 static int tracing;
 
-#define fuzz_say(...)				\
-	do {					\
-		ncalls++;				\
-		printk(__VA_ARGS__);		\
+#define fuzz_say(...)			\
+	do {				\
+		ncalls++;		\
+		printk(__VA_ARGS__);	\
 	} while (0)
 
 static void fuzz_call(whelp_u32 nr, whelp_u32 a1, whelp_u32 a2, whelp_u32 a3)
 {
 	if (tracing)
 		fuzz_say("fuzz: call %u: hypercall %u (0x%x, 0x%x, 0x%x)\n",
-		    ncalls + 1, nr, a1, a2, a3);
+			 ncalls + 1, nr, a1, a2, a3);
 	ncalls++;
 	hcall(nr, a1, a2, a3, rnd());
 }
@@ -116,7 +116,7 @@ static whelp_u32 nasty(void)
 	}
 }
 
-/* usually V, a plausible value; once in [[harsh]] a nasty one */
+/* usually v, a plausible value; once in harsh times a nasty one */
 static whelp_u32 or_nasty(whelp_u32 v)
 {
 	return one_in(harsh) ? nasty() : v;
@@ -126,7 +126,6 @@ static whelp_u32 or_nasty(whelp_u32 v)
 #define SLOTS 4
 #define PAGES 4
 #define USER_VA 0x00400000u
-#define OTHER_VA 0x00800000u
 #define SIGNATURE(j) (0x5a5a0000u + (j))
 #define PDE_USER (WHELP_PAGE_PRESENT | WHELP_PAGE_RW | WHELP_PAGE_USER | \
 		  WHELP_PAGE_ACCESSED)
@@ -163,7 +162,7 @@ static void prepare_tables(void)
 	for (i = 0; i < PAGES; i++)
 		data_pages[i][0] = SIGNATURE(i);
 }
-#line 302 "chapters/64-fuzzing.nw"
+#line 301 "chapters/64-fuzzing.nw"
 static int table_of(whelp_u32 k)
 {
 	whelp_u32 pde = pgdirs[k][USER_VA >> WHELP_PGDIR_SHIFT];
@@ -191,7 +190,7 @@ static int page_of(whelp_u32 entry)
 		return -1;
 	return (pa - __pa(data_pages)) / WHELP_PAGE_SIZE;
 }
-#line 341 "chapters/64-fuzzing.nw"
+#line 340 "chapters/64-fuzzing.nw"
 static void verify(void)
 {
 	whelp_u32 i = roll(SLOTS), va = USER_VA + i * WHELP_PAGE_SIZE;
@@ -219,7 +218,7 @@ static void verify(void)
 		   data_pages[j][1]);
 	fuzz_check(*e & WHELP_PAGE_DIRTY, "a write sets Dirty", va, *e);
 }
-#line 381 "chapters/64-fuzzing.nw"
+#line 380 "chapters/64-fuzzing.nw"
 static void tell_pte(whelp_u32 t, whelp_u32 va, whelp_u32 entry)
 {
 	whelp_u32 k;
@@ -253,7 +252,7 @@ static void set_table(whelp_u32 k, int t)
 		t < 0 ? 0 : __pa(user_pts[t]) | PDE_USER;
 	if ((old & WHELP_PAGE_PRESENT) || !one_in(3))
 		fuzz_call(WHELP_HC_SET_PGD, __pa(pgdirs[k]),
-		     USER_VA >> WHELP_PGDIR_SHIFT, 0);
+			  USER_VA >> WHELP_PGDIR_SHIFT, 0);
 	else if (tracing)
 		fuzz_say("fuzz: directory %u: table %d, not told\n", k, t);
 }
@@ -263,14 +262,14 @@ static void switch_space(whelp_u32 k)
 	fuzz_call(WHELP_HC_NEW_PGTABLE, __pa(pgdirs[k]), 0, 0);
 	running_on = k;
 }
-#line 431 "chapters/64-fuzzing.nw"
+#line 430 "chapters/64-fuzzing.nw"
 static whelp_u32 random_entry(void)
 {
 	return __pa(data_pages[roll(PAGES)]) | WHELP_PAGE_PRESENT |
 		(rnd() & (WHELP_PAGE_RW | WHELP_PAGE_USER |
 			  WHELP_PAGE_ACCESSED | WHELP_PAGE_DIRTY));
 }
-#line 445 "chapters/64-fuzzing.nw"
+#line 444 "chapters/64-fuzzing.nw"
 static unsigned int next_slot;
 
 static int fuzz_queue(whelp_u32 nr, whelp_u32 a1, whelp_u32 a2, whelp_u32 a3)
@@ -290,7 +289,7 @@ static int fuzz_queue(whelp_u32 nr, whelp_u32 a1, whelp_u32 a2, whelp_u32 a3)
 	fuzz_shared.hcall_status[s] = WHELP_ASYNC_QUEUED;
 	return 1;
 }
-#line 474 "chapters/64-fuzzing.nw"
+#line 473 "chapters/64-fuzzing.nw"
 static void paging_step(void)
 {
 	whelp_u32 k = roll(SPACES), i = roll(SLOTS), r = roll(1000);
@@ -322,17 +321,17 @@ static void paging_step(void)
 	} else if (r < 960) {
 		if (one_in(2))
 			fuzz_call(WHELP_HC_SET_PGD, __pa(pgdirs[k]),
-			     WHELP_KERNEL_ADDRESS >> WHELP_PGDIR_SHIFT, 0);
+				  WHELP_KERNEL_ADDRESS >> WHELP_PGDIR_SHIFT, 0);
 		else
 			fuzz_call(WHELP_HC_SET_PTE, __pa(pgdirs[k]), kva,
-			     truthful(__pa(pgdirs[k]), kva, 0));
+				  truthful(__pa(pgdirs[k]), kva, 0));
 	} else if (r < 990) {
 		edge_step();
 	} else if (one_in(harsh)) {
 		refused_step();
 	}
 }
-#line 535 "chapters/64-fuzzing.nw"
+#line 534 "chapters/64-fuzzing.nw"
 static void edge_step(void)
 {
 	whelp_u32 k = roll(SPACES), last = ram_bytes - WHELP_PAGE_SIZE;
@@ -352,12 +351,12 @@ static void edge_step(void)
 	case 1:
 		fuzz_say("fuzz: must pass: SET_PGD just below the Switcher\n");
 		fuzz_call(WHELP_HC_SET_PGD, __pa(pgdirs[k]),
-		     (switcher_at >> WHELP_PGDIR_SHIFT) - 1, 0);
+			  (switcher_at >> WHELP_PGDIR_SHIFT) - 1, 0);
 		break;
 	case 2:
 		fuzz_say("fuzz: must pass: SET_STACK of one page\n");
 		fuzz_call(WHELP_HC_SET_STACK, WHELP_GUEST_KERNEL_DS,
-		     (whelp_u32)kstack + sizeof(kstack), 1);
+			  (whelp_u32)kstack + sizeof(kstack), 1);
 		break;
 	case 3:
 		fuzz_say("fuzz: must pass: CONSOLE_WRITE of the last bytes\n");
@@ -371,8 +370,8 @@ static void edge_step(void)
 	case 5:
 		fuzz_say("fuzz: must pass: LOAD_IDT_ENTRY of vector 255\n");
 		fuzz_call(WHELP_HC_LOAD_IDT_ENTRY, 255,
-		     (WHELP_GUEST_KERNEL_CS << 16) | (handler & 0xffff),
-		     (handler & 0xffff0000u) | 0xee00);
+			  (WHELP_GUEST_KERNEL_CS << 16) | (handler & 0xffff),
+			  (handler & 0xffff0000u) | 0xee00);
 		break;
 	case 6:
 		fuzz_say("fuzz: must pass: LOAD_GDT_ENTRY 30\n");
@@ -385,7 +384,7 @@ static void edge_step(void)
 	}
 	fuzz_say("fuzz: passed\n");
 }
-#line 601 "chapters/64-fuzzing.nw"
+#line 600 "chapters/64-fuzzing.nw"
 static void refused_step(void)
 {
 	whelp_u32 k = roll(SPACES), pgdir = __pa(pgdirs[k]);
@@ -396,8 +395,8 @@ static void refused_step(void)
 	case 0:
 		what = "SET_PTE of a frame past memory";
 		fuzz_call(WHELP_HC_SET_PTE, pgdir, USER_VA,
-		     (ram_bytes + roll(16) * WHELP_PAGE_SIZE) |
-		     WHELP_PAGE_PRESENT);
+			  (ram_bytes + roll(16) * WHELP_PAGE_SIZE) |
+			  WHELP_PAGE_PRESENT);
 		break;
 	case 1:
 		what = "SET_PTE with PAT";
@@ -421,8 +420,9 @@ static void refused_step(void)
 		break;
 	case 5:
 		what = "SET_PTE in the Switcher's range";
-		fuzz_call(WHELP_HC_SET_PTE, pgdir, switcher_at + roll(16) *
-		     WHELP_PAGE_SIZE, __pa(data_pages[0]) | WHELP_PAGE_PRESENT);
+		fuzz_call(WHELP_HC_SET_PTE, pgdir,
+			  switcher_at + roll(16) * WHELP_PAGE_SIZE,
+			  __pa(data_pages[0]) | WHELP_PAGE_PRESENT);
 		break;
 	case 6:
 		what = "CONSOLE_WRITE one byte past memory";
@@ -435,7 +435,7 @@ static void refused_step(void)
 	default:
 		what = "SET_STACK where its tables map nothing";
 		fuzz_call(WHELP_HC_SET_STACK, WHELP_GUEST_KERNEL_DS,
-		     WHELP_KERNEL_ADDRESS + 0x800000, 1);
+			  WHELP_KERNEL_ADDRESS + 0x800000, 1);
 	}
 	fuzz_say("fuzz: FAILED after %u calls: the Host let %s pass\n", ncalls,
 		 what);

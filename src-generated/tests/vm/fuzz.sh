@@ -73,6 +73,7 @@ run_failed() {
 }
 
 seed=$first total=0 runs=0 done_runs=0 stopped=0 killed=0 halted=0
+started=$(cut -d. -f1 /proc/uptime)
 : > /tmp/fuzz.reasons
 while [ "$total" -lt "$bound" ]; do
 	n=$((bound - total))
@@ -84,7 +85,8 @@ while [ "$total" -lt "$bound" ]; do
 	[ $((runs % 50)) -ne 0 ] || say "$runs runs, $total hypercalls so far"
 done
 
-say "seeds $first to $((seed - 1)): $runs runs, $total hypercalls"
+say "seeds $first to $((seed - 1)): $runs runs, $total hypercalls," \
+	"$(($(cut -d. -f1 /proc/uptime) - started)) s"
 say "$done_runs finished their calls, $stopped stopped themselves," \
 	"$halted halted for good, $killed were killed by the Host"
 say "the Host's reasons, most frequent first (N: a number):"
