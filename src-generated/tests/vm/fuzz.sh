@@ -25,11 +25,14 @@ judge() {
 	done < /tmp/fuzz.err
 	while IFS= read -r line; do
 		case $line in
-		"fuzz: made "*) finished=${line#fuzz: made } ;;
-		"fuzz: halting for good"*) said_halt=1 ;;
+		*"fuzz: made "*) finished=${line#*fuzz: made } ;;
+		*"fuzz: halting for good"*)
+			said_halt=${line#*after }
+			said_halt=${said_halt%% *} ;;
 		esac
 		last=$line
 	done < /tmp/fuzz.out
+	[ "$2" -ne 100 ] || hcalls=$said_halt
 	[ -n "$hcalls" ] || hcalls=0
 	total=$((total + hcalls))
 	runs=$((runs + 1))
@@ -77,7 +80,7 @@ started=$(cut -d. -f1 /proc/uptime)
 : > /tmp/fuzz.reasons
 while [ "$total" -lt "$bound" ]; do
 	n=$((bound - total))
-	[ "$n" -le 5000 ] || n=5000
+	[ "$n" -le 1000 ] || n=1000
 	fuzzwatch 60 whelp --exits --memory 32M /guests/fuzz.elf -- \
 		seed=$seed calls=$n > /tmp/fuzz.out 2> /tmp/fuzz.err
 	judge "$seed" $?
