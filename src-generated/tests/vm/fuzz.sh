@@ -25,8 +25,8 @@ judge() {
 	done < /tmp/fuzz.err
 	while IFS= read -r line; do
 		case $line in
-		*"fuzz: made "*) finished=${line#*fuzz: made } ;;
-		*"fuzz: halting for good"*)
+		*"fuzz: made "[0-9]*) finished=${line#*fuzz: made } ;;
+		*"fuzz: halting for good, with no timer, after "[0-9]*)
 			said_halt=${line#*after }
 			said_halt=${said_halt%% *} ;;
 		esac
