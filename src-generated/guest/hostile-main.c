@@ -258,7 +258,7 @@ static void paging_works(const struct whelp_boot_info *boot)
 
 	for (k = 0; k < 2; k++) {
 		e = &kernel_pt[(__pa(kstack) >> 12) + k];
-		*e &= ~(A | D);
+		*e &= ~(PG_ACCESSED | PG_DIRTY);
 		hcall(WHELP_HC_SET_PTE, __pa(pgdirs[0]),
 		      (whelp_u32)kstack + k * 4096, *e, 0);
 	}
