@@ -31,7 +31,7 @@ void pup_main(void)
 		printk("pup: command line: %s\n", boot->cmdline);
 	if (ring != 1)
 		panic("pup must run in ring 1");
-#line 882 "chapters/12-pup-traps.nw"
+#line 883 "chapters/12-pup-traps.nw"
 	if (pup_boot_wants_traps(boot->cmdline))
 		traps_init();
 #line 1112 "chapters/13-pup-processes.nw"

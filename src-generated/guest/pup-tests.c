@@ -311,7 +311,7 @@ static void deadly_stale(void)
 	printk("pup-test: reading 0x%x after unmapping it\n", TEST_VA);
 	(void)*word(TEST_VA);
 }
-#line 937 "chapters/12-pup-traps.nw"
+#line 938 "chapters/12-pup-traps.nw"
 static whelp_u32 trap_at;	/* the faulting instruction's address */
 
 static void expect_trap(whelp_u32 vector)
@@ -328,7 +328,7 @@ static void check_trap(whelp_u32 vector, whelp_u32 hits, const char *what)
 		trap_expected.vector = TRAP_NONE;
 	}
 }
-#line 963 "chapters/12-pup-traps.nw"
+#line 964 "chapters/12-pup-traps.nw"
 static void test_breakpoint(void)
 {
 	whelp_u32 a = 0xaaaa0001, b = 0xbbbb0002, c = 0xcccc0003,
@@ -354,7 +354,7 @@ static void test_breakpoint(void)
 	      d == 0xdddd0004 && s == 0x5151005 && di == 0xd1d10006,
 	      "six registers survive a trap");
 }
-#line 1005 "chapters/12-pup-traps.nw"
+#line 1006 "chapters/12-pup-traps.nw"
 #define FAULT_ASM(insn)							\
 	"movl $1f, %[fix]\n\t"						\
 	"movl $2f, %[at]\n"						\
@@ -423,7 +423,7 @@ static void test_faults(void)
 	check_eq(trap_expected.cr2, code,
 		 "  ... and cr2 in the shared page is the address");
 }
-#line 1084 "chapters/12-pup-traps.nw"
+#line 1085 "chapters/12-pup-traps.nw"
 static void spin_ms(whelp_u32 ms)
 {
 	whelp_u32 start = pup_uptime_ms();
@@ -441,7 +441,7 @@ static int wait_tick(whelp_u32 after, whelp_u32 ms)
 			return 0;
 	return 1;
 }
-#line 1111 "chapters/12-pup-traps.nw"
+#line 1112 "chapters/12-pup-traps.nw"
 static volatile whelp_u32 tick_frame_eflags, tick_entry_flag;
 
 static void record_tick(struct pup_regs *r)
@@ -466,7 +466,7 @@ static void test_interrupt_arrives(void)
 		 "its frame says the flag was on");
 	pup_tick = saved;
 }
-#line 1145 "chapters/12-pup-traps.nw"
+#line 1146 "chapters/12-pup-traps.nw"
 static void test_flag_holds_back(void)
 {
 	whelp_u32 t = pup_ticks;
@@ -482,7 +482,7 @@ static void test_flag_holds_back(void)
 	irq_disable();
 	check_eq(pup_shared.irq_pending, 0, "irq_pending is clear again");
 }
-#line 1168 "chapters/12-pup-traps.nw"
+#line 1169 "chapters/12-pup-traps.nw"
 static void test_blocked_line(void)
 {
 	whelp_u32 t = pup_ticks, bit = 1u << WHELP_IRQ_TIMER;
@@ -499,7 +499,7 @@ static void test_blocked_line(void)
 	check_eq(pup_ticks, t + 1, "unblocked, it is delivered");
 	irq_disable();
 }
-#line 1196 "chapters/12-pup-traps.nw"
+#line 1197 "chapters/12-pup-traps.nw"
 static void test_halt(void)
 {
 	whelp_u32 t = pup_ticks, start = pup_uptime_ms(), slept;
@@ -531,7 +531,7 @@ static void test_periodic(void)
 	check(n <= 31, "the clock never ticks early");
 	check(n >= 10, "the clock ticks about every 10 ms");
 }
-#line 1240 "chapters/12-pup-traps.nw"
+#line 1241 "chapters/12-pup-traps.nw"
 static volatile unsigned int storm_left;
 static volatile whelp_u32 storm_lowest_frame;
 
@@ -572,7 +572,7 @@ static void test_storm(void)
 	check((whelp_u32)&t - first_frame < 512,
 	      "  ... and the kernel stack does not creep");
 }
-#line 1289 "chapters/12-pup-traps.nw"
+#line 1290 "chapters/12-pup-traps.nw"
 static void test_time(void)
 {
 	check(pup_shared.tsc_khz != 0,
@@ -595,7 +595,7 @@ static void traps_suite(void)
 	test_storm();
 	clock_start();
 }
-#line 1323 "chapters/12-pup-traps.nw"
+#line 1324 "chapters/12-pup-traps.nw"
 extern char traps_oops_insn[];
 asm(".pushsection .text\n"
     "traps_oops_insn:\n\t"
@@ -801,7 +801,7 @@ static const struct pup_suite suites[] = {
 	{ "paging-downgrade", deadly_downgrade, 1 },
 	{ "paging-unmapped", deadly_unmapped, 1 },
 	{ "paging-stale", deadly_stale, 1 },
-#line 1339 "chapters/12-pup-traps.nw"
+#line 1340 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
 #line 1238 "chapters/14-pup-programs.nw"

@@ -97,20 +97,20 @@ struct trap_expectation {
 	unsigned int hits;	/* how many expected traps arrived */
 };
 extern struct trap_expectation trap_expected;
-#line 673 "chapters/12-pup-traps.nw"
+#line 674 "chapters/12-pup-traps.nw"
 const char *page_fault_problem(whelp_u32 errcode);
-#line 739 "chapters/12-pup-traps.nw"
+#line 740 "chapters/12-pup-traps.nw"
 #define PUP_TICK_NS 10000000u	/* 10 ms */
 #define PUP_TICK_MS (PUP_TICK_NS / 1000000u)
 extern volatile whelp_u32 pup_ticks;
 void clock_start(void);		/* a tick every PUP_TICK_NS */
 void clock_stop(void);
 void clock_oneshot(whelp_u32 ns);	/* one interrupt, ns from now */
-#line 791 "chapters/12-pup-traps.nw"
+#line 792 "chapters/12-pup-traps.nw"
 whelp_u64 pup_rdtsc(void);
 whelp_u32 pup_uptime_ms(void);
 whelp_u32 pup_cycles_to_us(whelp_u64 cycles);
-#line 871 "chapters/12-pup-traps.nw"
+#line 872 "chapters/12-pup-traps.nw"
 int pup_boot_wants_traps(const char *cmdline);
 #line 85 "chapters/13-pup-processes.nw"
 /* pup-procs.c: processes (the chapter "Processes") */
