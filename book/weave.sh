@@ -129,7 +129,37 @@ END {
 		printf "\\texttt{%s} & %s & \\subpageref{%s} \\\\\n", texpath(r), (cf in chaplabel) ? "\\ref{" chaplabel[cf] "} (\\texttt{" texpath(cf) "})" : texpath(cf), rootlab[r] > files
 	}
 	print "\\end{longtable}" > files
-}' "$out/woven.tex" > "$out/chapters.tex"
+}' "$out/woven.tex" |
+# A chunk's footers stay with its last line: the line break before them
+# would end that line with a place to break the page (noweb's code lines
+# each end with one), so join the footer's line to the code line before it.
+awk '
+# A held line that ends in "\eatline" (after an "@ %def" line) would eat
+# the footer joined to it: strip it, and put it back if nothing is joined.
+function flush() { if (held) print pending (eat ? "\\eatline" : ""); held = 0; eat = 0 }
+function hold(s) {
+	eat = (s ~ /\\eatline$/); if (eat) sub(/\\eatline$/, "", s)
+	pending = s; held = 1
+}
+function lastpos(s, t,    p, q) { p = 0; while ((q = index(substr(s, p + 1), t)) > 0) p += q; return p }
+function state(s, cur,    b, e) {
+	b = lastpos(s, "\\nwbegincode{"); e = lastpos(s, "\\nwendcode")
+	if (b == 0 && e == 0) return cur
+	return b > e
+}
+/^\\eatline$/ && held { eat = 0; next }
+/^\\(nwused|nwnotused|nwalsodefined|nwindexdefn)/ && held {
+	s = pending; eat = 0
+	incode = state($0, incode)
+	if (incode) hold(s $0); else { held = 0; print s $0 }
+	next
+}
+{
+	flush()
+	incode = state($0, incode)
+	if (incode) hold($0); else print
+}
+END { flush() }' > "$out/chapters.tex"
 
 cp book/whelp.tex book/preamble.tex book/whelp.bib book/preface.tex \
 	book/glossary.tex book/machinery.tex "$out/"
