@@ -1,0 +1,64 @@
+#!/bin/bash
+# make html: the HTML edition of the book in build/book/html/.
+# The front end is book/weave.sh's: one noweb pipeline over all chapters,
+# with book/cdefs.awk finding the definitions and "@ %def" lines adding
+# the rest, so chunks, identifiers and both indexes are the PDF's.
+# book/html/weave.js renders the code and hands the prose to pandoc;
+# each figure's TikZ is compiled alone (standalone class) and converted
+# to SVG with pdftocairo.  book/*.bib, when there is one, becomes the
+# bibliography page and \cite becomes a link into it.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+work=build/book/html-work
+out=build/book/html
+mkdir -p "$work/fig" "$work/svg"
+rm -rf "$out"
+mkdir -p "$out/figures"
+
+nw=/usr/lib/noweb
+"$nw/markup" -t8 chapters/*.nw | awk -f book/cdefs.awk | "$nw/finduses" |
+	"$nw/noidx" > "$work/book.nwi"
+
+# The parts, as book/weave.sh chooses them: "if (n ~ /^1/) return "Name"".
+sed -n 's/^[[:space:]]*if (n ~ \/\(\^[^/]*\)\/) return "\([^"]*\)".*/\1=\2/p' \
+	book/weave.sh > "$work/parts"
+
+bibs=$(ls book/*.bib 2>/dev/null || true)
+rm -f "$work/fig/"*.body.tex
+# shellcheck disable=SC2086
+node book/html/weave.js "$work/book.nwi" "$out" "$work/fig" "$work/parts" $bibs
+
+# Figures: the preamble's TikZ set-up, the picture alone on its page.
+{
+	echo '\documentclass[border=3pt]{standalone}'
+	echo '\usepackage[T1]{fontenc}'
+	echo '\usepackage{lmodern}'
+	grep -E '^\\(usepackage(\[[^]]*\])?\{(tikz|pgfplots|xcolor|amsmath|amssymb|graphicx)\}|usetikzlibrary|usepgfplotslibrary|pgfplotsset|tikzset|definecolor)' \
+		book/preamble.tex || true
+} > "$work/fig-preamble.tex"
+export TEXINPUTS="$top/figures:$top/book:$top/build/book:"
+while read -r h; do
+	[ -n "$h" ] || continue
+	# A figure is rebuilt only when its picture or the preamble changed.
+	key=$(cat "$work/fig-preamble.tex" "$work/fig/$h.body.tex" | sha1sum | cut -c1-16)
+	svg="$work/svg/$key.svg"
+	if [ ! -s "$svg" ]; then
+		{
+			cat "$work/fig-preamble.tex"
+			echo '\begin{document}'
+			grep -v '^[[:space:]]*$' "$work/fig/$h.body.tex"
+			echo '\end{document}'
+		} > "$work/fig/$h.tex"
+		if ! (cd "$work/fig" && pdflatex -interaction=nonstopmode -halt-on-error "$h.tex" > "$h.out" 2>&1); then
+			echo "html: a figure failed to compile ($work/fig/$h.tex):" >&2
+			grep -A5 '^!' "$work/fig/$h.log" >&2 || tail -20 "$work/fig/$h.out" >&2
+			exit 1
+		fi
+		pdftocairo -svg "$work/fig/$h.pdf" "$svg.tmp"
+		mv "$svg.tmp" "$svg"
+	fi
+	cp "$svg" "$out/figures/$h.svg"
+done < "$work/fig/list"
+
+cp book/html/whelp.css book/html/search.js "$out/"

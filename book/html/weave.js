@@ -1,0 +1,486 @@
+#!/usr/bin/env node
+// The HTML edition's back end (book/html.sh runs it).  It reads the noweb
+// pipeline's intermediate form (markup | cdefs.awk | finduses | noidx, the
+// same front end book/weave.sh gives totex), renders every code chunk
+// itself, with links for chunk definitions, continuations, uses and
+// identifiers, and hands the prose to pandoc as one LaTeX document, so that
+// pandoc numbers chapters, sections and figures over the whole book and
+// resolves \ref.  The HTML pandoc writes is then cut into one page per
+// chapter file and every #label link is pointed at the page that holds it.
+//
+// usage: weave.js NWI OUTDIR FIGMAP PARTS [BIB...]
+//   NWI     the intermediate form of all chapters
+//   OUTDIR  build/book/html
+//   FIGMAP  JSON written by html.sh: figure body hash -> svg file name
+//           (figure bodies are written as FIGDIR/<hash>.tex for html.sh)
+//   PARTS   "NN-prefix-regexp=Part name" lines, one a line
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const cp = require('child_process');
+const crypto = require('crypto');
+
+const [nwiFile, outDir, figDir, partsFile, ...bibs] = process.argv.slice(2);
+const mode = process.env.WHELP_HTML_MODE || 'pages';	// or 'figures'
+
+const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
+	.replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const lines = fs.readFileSync(nwiFile, 'utf8').split('\n');
+
+// ------------------------------------------------------------ pass 1
+// Files, chunk labels, chunk numbers.  A code chunk's own label is the
+// first "@xref label" after "@begin code"; its number is "C.K", C the
+// chapter's number, K its place in the chapter.
+const files = [];		// {src, stem, chapterNo, title}
+const chunkOf = {};		// label -> {file, num, name}
+{
+	let file = null, inCode = false, haveLabel = false, k = 0, chap = 0;
+	let inDocs = false;
+	for (const l of lines) {
+		if (l.startsWith('@file ')) {
+			const src = l.slice(6);
+			file = { src, stem: path.basename(src, '.nw'),
+				chapterNo: null, title: null };
+			files.push(file); k = 0;
+		} else if (l.startsWith('@begin code')) {
+			inCode = true; haveLabel = false; k++;
+		} else if (l.startsWith('@end code')) {
+			inCode = false;
+		} else if (l.startsWith('@begin docs')) {
+			inDocs = true;
+		} else if (l.startsWith('@end docs')) {
+			inDocs = false;
+		} else if (inCode && !haveLabel && l.startsWith('@xref label ')) {
+			haveLabel = true;
+			file.pendingLabel = l.slice(12);
+		} else if (inCode && l.startsWith('@defn ') && file.pendingLabel) {
+			chunkOf[file.pendingLabel] = { file, k, name: l.slice(6) };
+			file.pendingLabel = null;
+		} else if (inDocs && file && file.chapterNo === null &&
+				/\\chapter\{/.test(l)) {
+			file.chapterNo = ++chap;
+		}
+	}
+	for (const f of files)
+		if (f.chapterNo === null) f.chapterNo = 0;
+	for (const c of Object.values(chunkOf))
+		c.num = (c.file.chapterNo ? c.file.chapterNo : c.file.stem.replace(/-.*/, '')) + '.' + c.k;
+}
+const pageOf = (f) => f.stem + '.html';
+const chunkHref = (label, here) => {
+	const c = chunkOf[label];
+	if (!c) return '#' + label;
+	return (c.file === here ? '' : pageOf(c.file)) + '#' + label;
+};
+
+// Chunk names may quote code with [[...]].
+const nameHtml = (n) => esc(n).replace(/\[\[(.*?)\]\]/g, '<code>$1</code>');
+const chunkRef = (label, here, cls) => {
+	const c = chunkOf[label];
+	const name = c ? nameHtml(c.name) : esc(label);
+	const num = c ? c.num : '?';
+	return `<a class="${cls || 'cref'}" href="${chunkHref(label, here)}">` +
+		`⟨${name}&nbsp;<span class="cnum">${num}</span>⟩</a>`;
+};
+const numRef = (label, here) => {
+	const c = chunkOf[label];
+	return `<a class="cnumref" href="${chunkHref(label, here)}">${c ? c.num : '?'}</a>`;
+};
+const idRef = (name, label, here) =>
+	`<a class="id" href="${chunkHref(label, here)}">${esc(name)}</a>`;
+const list = (a) => a.length <= 1 ? a.join('') :
+	a.slice(0, -1).join(', ') + ' and ' + a[a.length - 1];
+const uniq = (a) => [...new Set(a)];
+
+// ------------------------------------------------------------ pass 2
+// The prose of the whole book becomes one LaTeX document in which every
+// code chunk and every [[quote]] is a placeholder word.
+const quotes = [];		// [html, text]
+const codes = [];		// html
+const figures = [];		// {hash, body}
+let latex = '';
+let fileIdx = -1, here = null;
+const search = [];		// {t: text, k: kind, u: url}
+
+function figureSub(text) {
+	// Each figure's picture (what lies between \centering and \caption)
+	// becomes an SVG made by html.sh; pandoc keeps caption and label.
+	return text.replace(/\\begin\{figure\}(\[[^\]]*\])?([\s\S]*?)\\end\{figure\}/g,
+		(all, opt, inner) => {
+			let m = inner.match(/^([\s\S]*?)(\\caption[\s\S]*)$/);
+			let body = m ? m[1] : inner, rest = m ? m[2] : '';
+			body = body.replace(/\\centering/g, '');
+			// Quoted code inside a picture: give LaTeX its text back.
+			body = body.replace(/WHELPQ(\d+)X/g, (s, i) =>
+				'\\texttt{' + quotes[+i][1].replace(/([_#$%&{}])/g, '\\$1') + '}');
+			body = body.replace(/^\s*\\resizebox\{[^}]*\}\{[^}]*\}\{([\s\S]*)\}\s*$/, '$1');
+			const hash = crypto.createHash('sha1').update(body).digest('hex').slice(0, 16);
+			figures.push({ hash, body });
+			return `\\begin{figure}\n\\includegraphics{figures/${hash}.svg}\n${rest}\\end{figure}`;
+		});
+}
+
+{
+	let inCode = false, inQuote = false, docBuf = '', qHtml = '', qText = '';
+	let pendingRef = null, pendingUse = null;
+	let code = null;
+	const flushDocs = () => { latex += figureSub(docBuf); docBuf = ''; };
+	const textHtml = (t) => {
+		if (pendingUse && t === pendingUse.name) {
+			const h = idRef(t, pendingUse.ref, here);
+			pendingUse = null;
+			return h;
+		}
+		pendingUse = null;
+		return esc(t);
+	};
+	for (let i = 0; i < lines.length; i++) {
+		const l = lines[i];
+		const sp = l.indexOf(' ');
+		const kw = sp < 0 ? l : l.slice(0, sp);
+		const arg = sp < 0 ? '' : l.slice(sp + 1);
+		if (kw === '@file') {
+			here = files[++fileIdx];
+			latex += `\n\nWHELPFILE${fileIdx}X\n\n`;
+		} else if (kw === '@begin' && arg.startsWith('docs')) {
+			docBuf = '';
+		} else if (kw === '@end' && arg.startsWith('docs')) {
+			flushDocs();
+		} else if (kw === '@quote') {
+			inQuote = true; qHtml = ''; qText = '';
+		} else if (kw === '@endquote') {
+			inQuote = false;
+			quotes.push([qHtml, qText]);
+			docBuf += `WHELPQ${quotes.length - 1}X`;
+		} else if (kw === '@begin' && arg.startsWith('code')) {
+			inCode = true;
+			code = { label: null, name: null, body: '', usedIn: [],
+				notused: false, prev: null, next: null, contin: [],
+				defs: [], uses: [], grp: null, isused: [] };
+		} else if (kw === '@end' && arg.startsWith('code')) {
+			inCode = false;
+			codes.push(renderChunk(code));
+			latex += `\n\nWHELPC${codes.length - 1}X\n\n`;
+			code = null;
+		} else if (kw === '@xref') {
+			const [what, ...rest] = arg.split(' ');
+			const a = rest.join(' ');
+			if (what === 'ref') pendingRef = a;
+			else if (!inCode) continue;
+			else if (what === 'label' && !code.label) code.label = a;
+			else if (what === 'prevdef') code.prev = a;
+			else if (what === 'nextdef') code.next = a;
+			else if (what === 'notused') code.notused = true;
+			else if (what === 'beginuses') code.grp = 'usedIn';
+			else if (what === 'begindefs') code.grp = 'contin';
+			else if (what === 'useitem') code.usedIn.push(a);
+			else if (what === 'defitem') code.contin.push(a);
+		} else if (kw === '@index') {
+			const [what, ...rest] = arg.split(' ');
+			const a = rest.join(' ');
+			if (what === 'use') pendingUse = { name: a, ref: pendingRef };
+			else if (!inCode) continue;
+			else if (what === 'isused') code.isused.push(a);
+			else if (what === 'defitem') {
+				code.defs.push({ name: a, usedIn: code.isused });
+				code.isused = [];
+			} else if (what === 'isdefined') code.isused.push(a);
+			else if (what === 'useitem') {
+				code.uses.push({ name: a, at: code.isused });
+				code.isused = [];
+			}
+		} else if (kw === '@defn' && inCode) {
+			code.name = arg;
+		} else if (kw === '@use' && inCode) {
+			code.body += `<span class="use">${chunkRef(pendingRef, here)}</span>`;
+		} else if (kw === '@text') {
+			if (inQuote) { qHtml += textHtml(arg); qText += arg; }
+			else if (inCode) code.body += textHtml(arg);
+			else docBuf += arg;
+		} else if (kw === '@nl') {
+			if (inQuote) { qHtml += ' '; qText += ' '; }
+			else if (inCode) { if (code.name !== null && code.started) code.body += '\n'; code.started = true; }
+			else docBuf += '\n';
+		} else if (kw === '@xref' || kw === '@index') {
+			// the book-wide indexes: read below
+		}
+	}
+}
+
+function renderChunk(c) {
+	const info = chunkOf[c.label] || { num: '?' };
+	const first = c.prev ? ' +≡' : ' ≡';
+	search.push({ t: c.name, k: 'chunk', u: pageOf(here) + '#' + c.label, n: info.num });
+	let nav = '';
+	if (c.prev) nav += ` <a class="prev" title="previous definition" href="${chunkHref(c.prev, here)}">◁</a>`;
+	if (c.next) nav += ` <a class="next" title="next definition" href="${chunkHref(c.next, here)}">▷</a>`;
+	const foot = [];
+	if (c.contin.length)
+		foot.push('This definition is continued in ' + list(c.contin.map((l) => numRef(l, here))) + '.');
+	if (c.usedIn.length)
+		foot.push('This code is used in ' + list(uniq(c.usedIn).map((l) => chunkRef(l, here))) + '.');
+	if (c.notused)
+		foot.push('Root chunk (not used in this document).');
+	const defs = uniq(c.defs.map((d) => d.name));
+	if (defs.length) {
+		const seen = new Set();
+		foot.push('Defines: ' + c.defs.filter((d) => !seen.has(d.name) && seen.add(d.name))
+			.map((d) => {
+				search.push({ t: d.name, k: 'identifier', u: pageOf(here) + '#' + c.label, n: info.num });
+				const u = uniq(d.usedIn);
+				return `<code id="${esc(c.label)}-def-${esc(d.name)}">${esc(d.name)}</code>` +
+					(u.length ? ', used in ' + list(u.map((l) => numRef(l, here))) : ', never used');
+			}).join('; ') + '.');
+	}
+	if (c.uses.length) {
+		const seen = new Set();
+		foot.push('Uses: ' + c.uses.filter((d) => !seen.has(d.name) && seen.add(d.name))
+			.map((d) => idRef(d.name, d.at[0], here) + ' ' +
+				uniq(d.at).map((l) => numRef(l, here)).join(', ')).join('; ') + '.');
+	}
+	return `<div class="chunk" id="${esc(c.label)}">` +
+		`<div class="chunk-head"><a class="anchor" href="#${esc(c.label)}">${info.num}</a> ` +
+		`<span class="cdef">⟨${nameHtml(c.name)}&nbsp;<span class="cnum">${info.num}</span>⟩${first}</span>${nav}</div>` +
+		`<pre><code>${c.body.replace(/\n+$/, '')}</code></pre>` +
+		(foot.length ? `<div class="chunk-foot">${foot.map((f) => `<p>${f}</p>`).join('')}</div>` : '') +
+		'</div>';
+}
+
+// The figures' bodies for html.sh, which turns each into an SVG.
+const preamble = fs.readFileSync(path.join(__dirname, '..', 'preamble.tex'), 'utf8');
+fs.mkdirSync(figDir, { recursive: true });
+fs.writeFileSync(path.join(figDir, 'list'), figures.map((f) => f.hash).join('\n') + '\n');
+for (const f of figures)
+	fs.writeFileSync(path.join(figDir, f.hash + '.body.tex'), f.body);
+if (mode === 'figures') process.exit(0);
+
+// ------------------------------------------------------------ pandoc
+// Macros the preamble defines with \newcommand on one line are passed on,
+// so prose that uses them renders.
+const macros = preamble.split('\n').filter((l) =>
+	/^\\(re)?newcommand/.test(l) && !/@/.test(l)).join('\n');
+let tex = macros + '\n' + latex;
+tex = tex.replace(/\\(bibliography|bibliographystyle|printbibliography|nocite)\b(\{[^}]*\})?/g, '');
+const args = ['-f', 'latex', '-t', 'html5', '--mathml', '--number-sections',
+	'--wrap=none'];
+const haveBib = bibs.length > 0;
+if (haveBib) {
+	args.push('--citeproc', '-M', 'link-citations=true');
+	for (const b of bibs) args.push('--bibliography', b);
+}
+fs.writeFileSync(path.join(figDir, '..', 'book.tex'), tex);
+const r = cp.spawnSync('pandoc', args, { input: tex, maxBuffer: 1 << 30, encoding: 'utf8' });
+if (r.status !== 0) {
+	process.stderr.write(r.stderr);
+	console.error('html: pandoc failed');
+	process.exit(1);
+}
+if (r.stderr) process.stderr.write(r.stderr);
+let html = r.stdout;
+
+// Bibliography: pandoc puts it after the last chapter.
+let refs = '';
+html = html.replace(/<div id="refs"[\s\S]*$/, (m) => { refs = m; return ''; });
+
+// Placeholders back: quotes (as text inside attributes), then code.
+html = html.replace(/(alt|title)="([^"]*)"/g, (m, a, v) =>
+	`${a}="${v.replace(/WHELPQ(\d+)X/g, (s, i) => esc(quotes[+i][1]))}"`);
+html = html.replace(/WHELPQ(\d+)X/g, (s, i) => `<code>${quotes[+i][0]}</code>`);
+
+// Cut into pages.
+const pieces = html.split(/<p>WHELPFILE(\d+)X<\/p>/);
+const pages = [];	// {file, body}
+for (let i = 1; i < pieces.length; i += 2)
+	pages.push({ file: files[+pieces[i]], body: pieces[i + 1] });
+// code placeholders, with the page they are on (for links within it)
+for (const p of pages)
+	p.body = p.body.replace(/<p>WHELPC(\d+)X<\/p>/g, (s, i) => codes[+i]);
+
+// Where each id lives.
+const idPage = {};
+for (const p of pages)
+	for (const m of p.body.matchAll(/\sid="([^"]+)"/g))
+		if (!(m[1] in idPage)) idPage[m[1]] = pageOf(p.file);
+if (refs) for (const m of refs.matchAll(/\sid="([^"]+)"/g)) idPage[m[1]] = 'bibliography.html';
+
+for (const p of pages) {
+	const me = pageOf(p.file);
+	p.body = p.body.replace(/href="#([^"]+)"/g, (m, id) => {
+		const u = id.replace(/&amp;/g, '&');
+		const pg = idPage[u];
+		if (!pg || pg === me) return m;
+		return `href="${pg}#${id}"`;
+	});
+	const t = p.body.match(/<h1[^>]*>([\s\S]*?)<\/h1>/);
+	p.title = t ? t[1].replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim() : p.file.stem;
+	p.titleHtml = t ? t[1].replace(/<a [^>]*>|<\/a>/g, '') : esc(p.file.stem);
+	for (const m of p.body.matchAll(/<h([1-3])[^>]*id="([^"]+)"[^>]*>([\s\S]*?)<\/h\1>/g))
+		search.push({ t: m[3].replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim(),
+			k: m[1] === '1' ? 'chapter' : 'section', u: me + '#' + m[2] });
+	for (const m of p.body.matchAll(/<figure>\s*<img src="[^"]*" id="([^"]+)"[^>]*>\s*<figcaption[^>]*>([\s\S]*?)<\/figcaption>/g))
+		search.push({ t: m[2].replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim().slice(0, 90),
+			k: 'figure', u: me + '#' + m[1] });
+}
+
+// Figure numbers: pandoc resolves \ref to them but prints no number under
+// the picture; give each figure the number its references use.
+const figNum = {};
+for (const p of pages)
+	for (const m of p.body.matchAll(/data-reference="(fig:[^"]+)">([^<]+)</g))
+		figNum[m[1]] = m[2];
+{
+	const perChap = {};
+	for (const p of pages) {
+		let k = 0;
+		p.body = p.body.replace(/<figure>\s*<img src="([^"]*)" id="([^"]+)"[^>]*>\s*<figcaption aria-hidden="true">/g,
+			(m, src, id) => {
+				k++;
+				const n = figNum[id] || `${p.file.chapterNo}.${k}`;
+				return `<figure id="${id}"><img src="${src}" alt="Figure ${n}">` +
+					`<figcaption><span class="fignum">Figure ${n}:</span> `;
+			});
+		perChap[p.file.stem] = k;
+	}
+}
+
+// ------------------------------------------------------------ the pages
+const parts = [];
+for (const l of fs.readFileSync(partsFile, 'utf8').split('\n')) {
+	const m = l.match(/^(.*?)=(.*)$/);
+	if (m) parts.push([new RegExp(m[1]), m[2]]);
+}
+const partOf = (stem) => {
+	for (const [re, n] of parts) if (re.test(stem.slice(0, 2))) return n;
+	return 'Appendices';
+};
+
+const navLinks = (i) => {
+	const prev = i > 0 ? pages[i - 1] : null, next = i + 1 < pages.length ? pages[i + 1] : null;
+	return `<nav class="pager">` +
+		(prev ? `<a rel="prev" href="${pageOf(prev.file)}">← ${prev.titleHtml}</a>` : '<span></span>') +
+		`<a href="index.html">Contents</a>` +
+		(next ? `<a rel="next" href="${pageOf(next.file)}">${next.titleHtml} →</a>` : '<span></span>') +
+		`</nav>`;
+};
+const page = (title, body, extra) => `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} — Whelp</title>
+<link rel="stylesheet" href="whelp.css">
+<script src="search-index.js" defer></script>
+<script src="search.js" defer></script>
+</head>
+<body>
+<header class="top">
+<a class="book" href="index.html">Whelp</a>
+<form class="search" role="search" onsubmit="return false">
+<input type="search" id="search" placeholder="Search identifiers, chunks, sections" aria-label="Search" autocomplete="off">
+<ol id="search-results" hidden></ol>
+</form>
+</header>
+<main>
+${extra || ''}${body}
+${extra || ''}</main>
+</body>
+</html>
+`;
+
+fs.mkdirSync(outDir, { recursive: true });
+pages.forEach((p, i) => {
+	fs.writeFileSync(path.join(outDir, pageOf(p.file)), page(p.title, p.body, navLinks(i)));
+});
+
+// Contents.
+{
+	let toc = '<h1>Whelp</h1>\n<p class="subtitle">A hypervisor you can read</p>\n' +
+		'<p>A small x86 hypervisor in the lguest tradition, written as a literate program. ' +
+		'This is the HTML edition of the book; every chunk name and identifier in the code is a link.</p>\n';
+	let last = null;
+	toc += '<nav class="toc">\n';
+	for (const p of pages) {
+		const part = partOf(p.file.stem);
+		if (part !== last) {
+			if (last !== null) toc += '</ol>\n';
+			toc += `<h2>${esc(part)}</h2>\n<ol>\n`;
+			last = part;
+		}
+		const secs = [...p.body.matchAll(/<h2[^>]*id="([^"]+)"[^>]*>([\s\S]*?)<\/h2>/g)]
+			.map((m) => `<li><a href="${pageOf(p.file)}#${m[1]}">${m[2].replace(/<a [^>]*>|<\/a>/g, '')}</a></li>`);
+		toc += `<li><a href="${pageOf(p.file)}">${p.titleHtml}</a>` +
+			(secs.length ? `<ol class="secs">${secs.join('')}</ol>` : '') + '</li>\n';
+	}
+	if (last !== null) toc += '</ol>\n';
+	toc += '<h2>Back matter</h2>\n<ol>\n' +
+		(haveBib ? '<li><a href="bibliography.html">Bibliography</a></li>\n' : '') +
+		'<li><a href="chunks.html">Index of chunks</a></li>\n' +
+		'<li><a href="identifiers.html">Index of identifiers</a></li>\n</ol>\n</nav>\n';
+	fs.writeFileSync(path.join(outDir, 'index.html'), page('Contents', toc));
+}
+
+// The two indexes, from noidx's lists at the end of the stream.
+{
+	const chunks = [], idents = [];
+	let cur = null;
+	for (const l of lines) {
+		let m;
+		if ((m = l.match(/^@xref chunkbegin (\S+) (.*)$/))) chunks.push(cur = { label: m[1], name: m[2], defs: [], uses: [] });
+		else if ((m = l.match(/^@xref chunkuse (\S+)/))) cur.uses.push(m[1]);
+		else if ((m = l.match(/^@xref chunkdefn (\S+)/))) cur.defs.push(m[1]);
+		else if ((m = l.match(/^@index entrybegin (\S+) (.*)$/))) idents.push(cur = { label: m[1], name: m[2], defs: [], uses: [] });
+		else if ((m = l.match(/^@index entryuse (\S+)/))) cur.uses.push(m[1]);
+		else if ((m = l.match(/^@index entrydefn (\S+)/))) cur.defs.push(m[1]);
+	}
+	const ref = (l, def) => {
+		const c = chunkOf[l];
+		const a = `<a href="${c ? pageOf(c.file) : ''}#${l}">${c ? c.num : '?'}</a>`;
+		return def ? `<b>${a}</b>` : a;
+	};
+	const entries = (arr, kind) => {
+		let out = '', letter = null;
+		const sorted = arr.slice().sort((a, b) => {
+			const x = a.name.replace(/^[^A-Za-z0-9]+/, '').toLowerCase();
+			const y = b.name.replace(/^[^A-Za-z0-9]+/, '').toLowerCase();
+			return x < y ? -1 : x > y ? 1 : 0;
+		});
+		for (const e of sorted) {
+			const L = (e.name.replace(/^[^A-Za-z0-9]+/, '')[0] || '#').toUpperCase();
+			if (L !== letter) {
+				if (letter !== null) out += '</dl>\n';
+				out += `<h2 id="${kind}-${esc(L)}">${esc(L)}</h2>\n<dl class="index">\n`;
+				letter = L;
+			}
+			const nm = kind === 'chunk' ? `⟨${nameHtml(e.name)}⟩` : `<code>${esc(e.name)}</code>`;
+			const d = uniq(e.defs), u = uniq(e.uses).filter((x) => !d.includes(x));
+			out += `<dt id="${kind}-${esc(e.name.replace(/\s+/g, '_'))}">${nm}</dt><dd>` +
+				d.map((l) => ref(l, true)).concat(u.map((l) => ref(l, false))).join(', ') + '</dd>\n';
+		}
+		return out + (letter !== null ? '</dl>\n' : '');
+	};
+	fs.writeFileSync(path.join(outDir, 'chunks.html'), page('Index of chunks',
+		'<h1>Index of chunks</h1>\n<p>Every named chunk of code in the book, with the chunk that defines it ' +
+		'(bold) and the chunks that use it.</p>\n' + entries(chunks, 'chunk')));
+	fs.writeFileSync(path.join(outDir, 'identifiers.html'), page('Index of identifiers',
+		'<h1>Index of identifiers</h1>\n<p>Every C identifier the book defines, with the chunk of its ' +
+		'definition (bold) and the chunks that use it.</p>\n' + entries(idents, 'ident')));
+}
+
+if (haveBib)
+	fs.writeFileSync(path.join(outDir, 'bibliography.html'), page('Bibliography',
+		'<h1 id="bibliography">Bibliography</h1>\n' + (refs || '<p>No work is cited yet.</p>')));
+
+// The search index: identifiers, chunks, chapters, sections, figures.
+{
+	const seen = new Set();
+	const items = search.filter((s) => {
+		const key = s.k + '\0' + s.t + '\0' + s.u;
+		if (seen.has(key)) return false;
+		seen.add(key);
+		return true;
+	});
+	fs.writeFileSync(path.join(outDir, 'search-index.js'),
+		'// Generated by book/html/weave.js: [text, kind, url, chunk number]\n' +
+		'window.WHELP_INDEX = ' + JSON.stringify(items.map((s) => [s.t, s.k, s.u, s.n || ''])) + ';\n');
+}
+console.log(`html: ${outDir}/ (${pages.length} chapters, ${codes.length} chunks, ${figures.length} figures)`);
