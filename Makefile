@@ -46,7 +46,7 @@ VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
 .PHONY: all deps tangle module launcher guests unit-tests initramfs book run \
-	shell check check-unit check-vm bench clean distclean \
+	html shell check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options
 
 all: module launcher guests unit-tests initramfs
@@ -211,6 +211,12 @@ bench: deps
 book: $(B)/book/whelp.pdf
 $(B)/book/whelp.pdf: $(wildcard chapters/*.nw) $(wildcard book/*) $(wildcard figures/*)
 	@book/weave.sh
+
+# The HTML edition (book/html.sh): build/book/html/index.html.
+html: $(B)/book/html/index.html
+$(B)/book/html/index.html: $(wildcard chapters/*.nw) \
+		$(wildcard book/* book/html/*) $(wildcard figures/*)
+	@book/html.sh
 
 clean:
 	rm -rf $(B)/host $(B)/launcher $(B)/guest $(B)/tests $(B)/vm $(B)/book
