@@ -29,15 +29,9 @@ rm -f "$work/fig/"*.body.tex
 # shellcheck disable=SC2086
 node book/html/weave.js "$work/book.nwi" "$out" "$work/fig" "$work/parts" $bibs
 
-# Figures: the preamble's TikZ set-up, the picture alone on its page.
-{
-	echo '\documentclass[border=3pt]{standalone}'
-	echo '\usepackage[T1]{fontenc}'
-	echo '\usepackage{lmodern}'
-	grep -E '^\\(usepackage(\[[^]]*\])?\{(tikz|pgfplots|xcolor|amsmath|amssymb|graphicx)\}|usetikzlibrary|usepgfplotslibrary|pgfplotsset|tikzset|definecolor)' \
-		book/preamble.tex || true
-} > "$work/fig-preamble.tex"
-export TEXINPUTS="$top/figures:$top/book:$top/build/book:"
+# Figures: the preamble weave.js wrote (the TikZ set-up of book/preamble.tex),
+# the picture alone on its page.
+export TEXINPUTS="$top/figures:$top/book:$top:"
 while read -r h; do
 	[ -n "$h" ] || continue
 	# A figure is rebuilt only when its picture or the preamble changed.

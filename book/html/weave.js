@@ -66,6 +66,58 @@ const chunkOf = {};		// label -> {file, num, name}
 	for (const c of Object.values(chunkOf))
 		c.num = (c.file.chapterNo ? c.file.chapterNo : c.file.stem.replace(/-.*/, '')) + '.' + c.k;
 }
+// Where each chunk opens in its chapter file, as book/weave.sh prints it:
+// the K-th "<<name>>=" line of the file.
+for (const f of files) {
+	f.chunkLines = [];
+	try {
+		fs.readFileSync(f.src, 'utf8').split('\n').forEach((l, i) => {
+			if (/^<<.*>>=[ \t]*$/.test(l)) f.chunkLines.push(i + 1);
+		});
+	} catch (e) { /* no source file: no line numbers */ }
+}
+for (const c of Object.values(chunkOf))
+	c.line = c.file.chunkLines[c.k - 1];
+const mainChapters = Math.max(0, ...files.map((f) => f.chapterNo));
+
+// The front and back matter: the files book/whelp.tex inputs besides the
+// preamble and the chapters (a preface, appendices, a glossary...).
+const front = [], back = [];
+{
+	const master = fs.readFileSync(path.join(__dirname, '..', 'whelp.tex'), 'utf8')
+		.replace(/(^|[^\\])%.*$/gm, '$1');
+	const body = master.slice(master.indexOf('\\begin{document}'));
+	let where = front;
+	for (const m of body.matchAll(/\\(mainmatter|appendix|backmatter)\b|\\input\{([^}]*)\}|\\chapter\{([^}]*)\}\s*\\label\{([^}]*)\}/g)) {
+		if (m[3] !== undefined) {
+			// a chapter the master file writes itself: the indexes, the
+			// table of generated files; the HTML edition makes its own.
+			const stem = /chunk/i.test(m[3]) ? 'chunks' : /identifier/i.test(m[3]) ? 'identifiers' :
+				/file/i.test(m[3]) ? 'files' : null;
+			if (where === back && stem) back.push({ inline: true, stem, title: m[3], label: m[4] });
+			continue;
+		}
+		if (m[1] === 'mainmatter') where = null;
+		else if (m[1]) where = back;
+		else if (where && !/^(preamble|chapters|files)(\.tex)?$/.test(m[2])) {
+			const src = path.join('book', m[2].replace(/\.tex$/, '') + '.tex');
+			if (fs.existsSync(src))
+				where.push({ src, stem: path.basename(src, '.tex'), chapterNo: 0,
+					chunkLines: [], matter: where === front ? 'front' : 'back' });
+		}
+	}
+}
+const allFiles = [...front, ...files, ...back.filter((f) => !f.inline)];
+// Appendices are lettered in the master file's order; pandoc numbers the
+// ones it typesets after the main chapters.
+const letterOf = (i) => String.fromCharCode(65 + i);
+back.forEach((f, i) => { f.letter = letterOf(i); });
+const pandocBack = back.filter((f) => !f.inline);
+const inlineHeading = (stem, fallback) => {
+	const f = back.find((b) => b.inline && b.stem === stem);
+	return f ? `<h1 id="${esc(f.label)}"><span class="header-section-number">${f.letter}</span> ${esc(f.title)}</h1>`
+		: `<h1>${fallback}</h1>`;
+};
 const pageOf = (f) => f.stem + '.html';
 const chunkHref = (label, here) => {
 	const c = chunkOf[label];
@@ -99,6 +151,14 @@ const quotes = [];		// [html, text]
 const codes = [];		// html
 const figures = [];		// {hash, body}
 let latex = '';
+// A file of front or back matter, as LaTeX for pandoc: noweb's quoted
+// code as \texttt; a chapter before the main matter is not numbered.
+const matterTex = (f) => {
+	let t = fs.readFileSync(f.src, 'utf8')
+		.replace(/\{\\Tt\{\}([\s\S]*?)\\nwendquote\}/g, '\\texttt{$1}');
+	if (f.matter === 'front') t = t.replace(/\\chapter\{/g, '\\chapter*{');
+	return `\n\nWHELPFILE${allFiles.indexOf(f)}X\n\n` + t + '\n\n';
+};
 let fileIdx = -1, here = null;
 const search = [];		// {t: text, k: kind, u: url}
 
@@ -140,8 +200,9 @@ function figureSub(text) {
 		const kw = sp < 0 ? l : l.slice(0, sp);
 		const arg = sp < 0 ? '' : l.slice(sp + 1);
 		if (kw === '@file') {
+			if (fileIdx < 0) for (const f of front) latex += figureSub(matterTex(f));
 			here = files[++fileIdx];
-			latex += `\n\nWHELPFILE${fileIdx}X\n\n`;
+			latex += `\n\nWHELPFILE${front.length + fileIdx}X\n\n`;
 		} else if (kw === '@begin' && arg.startsWith('docs')) {
 			docBuf = '';
 		} else if (kw === '@end' && arg.startsWith('docs')) {
@@ -207,6 +268,8 @@ function figureSub(text) {
 	}
 }
 
+for (const f of pandocBack) latex += figureSub(matterTex(f));
+
 function renderChunk(c) {
 	const info = chunkOf[c.label] || { num: '?' };
 	const first = c.prev ? ' +≡' : ' ≡';
@@ -240,7 +303,8 @@ function renderChunk(c) {
 	}
 	return `<div class="chunk" id="${esc(c.label)}">` +
 		`<div class="chunk-head"><a class="anchor" href="#${esc(c.label)}">${info.num}</a> ` +
-		`<span class="cdef">⟨${nameHtml(c.name)}&nbsp;<span class="cnum">${info.num}</span>⟩${first}</span>${nav}</div>` +
+		`<span class="cdef">⟨${nameHtml(c.name)}&nbsp;<span class="cnum">${info.num}</span>⟩${first}</span>${nav}` +
+		(info.line ? `<span class="src">${esc(here.src)}:${info.line}</span>` : '') + '</div>' +
 		`<pre><code>${c.body.replace(/\n+$/, '')}</code></pre>` +
 		(foot.length ? `<div class="chunk-foot">${foot.map((f) => `<p>${f}</p>`).join('')}</div>` : '') +
 		'</div>';
@@ -252,6 +316,39 @@ fs.mkdirSync(figDir, { recursive: true });
 fs.writeFileSync(path.join(figDir, 'list'), figures.map((f) => f.hash).join('\n') + '\n');
 for (const f of figures)
 	fs.writeFileSync(path.join(figDir, f.hash + '.body.tex'), f.body);
+
+// The figures' preamble: what preamble.tex (and the book/*.tex files it
+// inputs) loads and defines for TikZ and pgfplots, each command taken
+// whole, however many lines its braces span.
+{
+	const keep = /^\\(usepackage|RequirePackage|usetikzlibrary|usepgfplotslibrary|pgfplotsset|tikzset|definecolor|colorlet|newcommand|renewcommand|providecommand)/;
+	// packages for the page, not the picture
+	const drop = /^\\(usepackage|RequirePackage)\s*\{[^}]*\b(noweb|hyperref|bookmark|geometry|fancyhdr|titlesec|tocloft|titletoc|emptypage|imakeidx|makeidx|natbib|biblatex|glossaries|fontenc|inputenc|lmodern|multicol|parskip|setspace)\b/;
+	const out = [];
+	const take = (file, depth) => {
+		let text;
+		try { text = fs.readFileSync(file, 'utf8'); } catch (e) { return; }
+		const ls = text.split('\n');
+		for (let i = 0; i < ls.length; i++) {
+			const l = ls[i].replace(/(^|[^\\])%.*$/, '$1');
+			const inp = l.match(/^\s*\\input\{([^}]*)\}/);
+			if (inp && depth < 3) {
+				take(path.join(path.dirname(file), inp[1].replace(/\.tex$/, '') + '.tex'), depth + 1);
+				continue;
+			}
+			if (!keep.test(l)) continue;
+			let cmd = l, bal = 0;
+			const count = (x) => { for (const ch of x.replace(/\\[{}]/g, '')) bal += ch === '{' || ch === '[' ? 1 : ch === '}' || ch === ']' ? -1 : 0; };
+			count(l);
+			while (bal > 0 && i + 1 < ls.length) { i++; cmd += '\n' + ls[i]; count(ls[i]); }
+			if (!drop.test(cmd.replace(/\[[^\]]*\]/, ''))) out.push(cmd);
+		}
+	};
+	take(path.join(__dirname, '..', 'preamble.tex'), 0);
+	fs.writeFileSync(path.join(figDir, '..', 'fig-preamble.tex'),
+		'\\documentclass[border=3pt]{standalone}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}\n' +
+		'\\usepackage{tikz}\n\\makeatletter\n' + out.join('\n') + '\n\\makeatother\n');
+}
 if (mode === 'figures') process.exit(0);
 
 // ------------------------------------------------------------ pandoc
@@ -287,11 +384,18 @@ html = html.replace(/(alt|title)="([^"]*)"/g, (m, a, v) =>
 	`${a}="${v.replace(/WHELPQ(\d+)X/g, (s, i) => esc(quotes[+i][1]))}"`);
 html = html.replace(/WHELPQ(\d+)X/g, (s, i) => `<code>${quotes[+i][0]}</code>`);
 
+// Chapters after the main matter are appendices: A, B, ...
+if (back.length) {
+	const letter = (n) => n > mainChapters && pandocBack[n - mainChapters - 1] ? pandocBack[n - mainChapters - 1].letter : String(n);
+	html = html.replace(/(<span class="header-section-number">)(\d+)/g, (m, a, n) => a + letter(+n))
+		.replace(/(data-reference-type="ref" data-reference="[^"]*">)(\d+)/g, (m, a, n) => a + letter(+n));
+}
+
 // Cut into pages.
 const pieces = html.split(/<p>WHELPFILE(\d+)X<\/p>/);
 const pages = [];	// {file, body}
 for (let i = 1; i < pieces.length; i += 2)
-	pages.push({ file: files[+pieces[i]], body: pieces[i + 1] });
+	pages.push({ file: allFiles[+pieces[i]], body: pieces[i + 1] });
 // code placeholders, with the page they are on (for links within it)
 for (const p of pages)
 	p.body = p.body.replace(/<p>WHELPC(\d+)X<\/p>/g, (s, i) => codes[+i]);
@@ -301,6 +405,13 @@ const idPage = {};
 for (const p of pages)
 	for (const m of p.body.matchAll(/\sid="([^"]+)"/g))
 		if (!(m[1] in idPage)) idPage[m[1]] = pageOf(p.file);
+for (const f of back)
+	if (f.inline) idPage[f.label] = f.stem + '.html';
+// \ref to those: pandoc knows no number for them
+html = html.replace(/(<a href="#([^"]+)" data-reference-type="ref" data-reference="[^"]*">)\[[^\]<]*\](<\/a>)/g, (m, a, id, z) => {
+	const f = back.find((b) => b.inline && b.label === id);
+	return f ? a + f.letter + z : m;
+});
 if (refs) for (const m of refs.matchAll(/\sid="([^"]+)"/g)) idPage[m[1]] = 'bibliography.html';
 
 for (const p of pages) {
@@ -414,6 +525,7 @@ pages.forEach((p, i) => {
 	if (last !== null) toc += '</ol>\n';
 	toc += '<h2>Back matter</h2>\n<ol>\n' +
 		(haveBib ? '<li><a href="bibliography.html">Bibliography</a></li>\n' : '') +
+		'<li><a href="files.html">The generated files</a></li>\n' +
 		'<li><a href="chunks.html">Index of chunks</a></li>\n' +
 		'<li><a href="identifiers.html">Index of identifiers</a></li>\n</ol>\n</nav>\n';
 	fs.writeFileSync(path.join(outDir, 'index.html'), page('Contents', toc));
@@ -459,11 +571,40 @@ pages.forEach((p, i) => {
 		return out + (letter !== null ? '</dl>\n' : '');
 	};
 	fs.writeFileSync(path.join(outDir, 'chunks.html'), page('Index of chunks',
-		'<h1>Index of chunks</h1>\n<p>Every named chunk of code in the book, with the chunk that defines it ' +
+		inlineHeading('chunks', 'Index of chunks') + '\n<p>Every named chunk of code in the book, with the chunk that defines it ' +
 		'(bold) and the chunks that use it.</p>\n' + entries(chunks, 'chunk')));
 	fs.writeFileSync(path.join(outDir, 'identifiers.html'), page('Index of identifiers',
-		'<h1>Index of identifiers</h1>\n<p>Every C identifier the book defines, with the chunk of its ' +
+		inlineHeading('identifiers', 'Index of identifiers') + '\n<p>Every C identifier the book defines, with the chunk of its ' +
 		'definition (bold) and the chunks that use it.</p>\n' + entries(idents, 'ident')));
+}
+
+// The generated files: each root of tangle/manifest, with its chapter and
+// the chunk where it begins.
+{
+	let rows = '';
+	let manifest = '';
+	try { manifest = fs.readFileSync('tangle/manifest', 'utf8'); } catch (e) { /* none */ }
+	const first = {};
+	for (const [l, c] of Object.entries(chunkOf))
+		if (!(c.name in first) || c.file === first[c.name].file && c.k < first[c.name].k) first[c.name] = Object.assign({ label: l }, c);
+	for (const line of manifest.split('\n')) {
+		if (/^\s*(#|$)/.test(line)) continue;
+		const root = line.split(/\s+/)[0];
+		const c = first[root];
+		if (!c) { console.error(`html: manifest root ${root} is not in the book`); process.exit(1); }
+		const p = pages.find((q) => q.file === c.file);
+		rows += `<tr><td><code>${esc(root)}</code></td><td><a href="${pageOf(c.file)}">${c.file.chapterNo}` +
+			`&nbsp;${p ? p.titleHtml.replace(/<span class="header-section-number">[^<]*<\/span>\s*/, '') : esc(c.file.stem)}</a>` +
+			` <small>(<code>${esc(c.file.src)}:${c.line || '?'}</code>)</small></td>` +
+			`<td><a href="${pageOf(c.file)}#${c.label}">${c.num}</a></td></tr>\n`;
+	}
+	fs.writeFileSync(path.join(outDir, 'files.html'), page('The generated files',
+		inlineHeading('files', 'The generated files') + '\n<p>Every file that <code>make tangle</code> writes under ' +
+		'<code>src-generated/</code> (the roots listed in <code>tangle/manifest</code>), with the chapter that ' +
+		'starts it and the chunk where it begins. A compiler error names the chapter file and line; this ' +
+		'table goes the other way, from a file to its chapter.</p>\n' +
+		'<table class="files">\n<thead><tr><th>file</th><th>chapter</th><th>chunk</th></tr></thead>\n<tbody>\n' +
+		rows + '</tbody>\n</table>\n'));
 }
 
 if (haveBib)
