@@ -460,7 +460,9 @@ for (const l of fs.readFileSync(partsFile, 'utf8').split('\n')) {
 	const m = l.match(/^(.*?)=(.*)$/);
 	if (m) parts.push([new RegExp(m[1]), m[2]]);
 }
-const partOf = (stem) => {
+const partOf = (f) => {
+	if (f.matter === 'front') return '';
+	const stem = f.stem;
 	for (const [re, n] of parts) if (re.test(stem.slice(0, 2))) return n;
 	return 'Appendices';
 };
@@ -511,10 +513,10 @@ pages.forEach((p, i) => {
 	let last = null;
 	toc += '<nav class="toc">\n';
 	for (const p of pages) {
-		const part = partOf(p.file.stem);
+		const part = partOf(p.file);
 		if (part !== last) {
 			if (last !== null) toc += '</ol>\n';
-			toc += `<h2>${esc(part)}</h2>\n<ol>\n`;
+			toc += (part ? `<h2>${esc(part)}</h2>\n` : '') + '<ol>\n';
 			last = part;
 		}
 		const secs = [...p.body.matchAll(/<h2[^>]*id="([^"]+)"[^>]*>([\s\S]*?)<\/h2>/g)]
@@ -522,12 +524,19 @@ pages.forEach((p, i) => {
 		toc += `<li><a href="${pageOf(p.file)}">${p.titleHtml}</a>` +
 			(secs.length ? `<ol class="secs">${secs.join('')}</ol>` : '') + '</li>\n';
 	}
-	if (last !== null) toc += '</ol>\n';
-	toc += '<h2>Back matter</h2>\n<ol>\n' +
-		(haveBib ? '<li><a href="bibliography.html">Bibliography</a></li>\n' : '') +
-		'<li><a href="files.html">The generated files</a></li>\n' +
-		'<li><a href="chunks.html">Index of chunks</a></li>\n' +
-		'<li><a href="identifiers.html">Index of identifiers</a></li>\n</ol>\n</nav>\n';
+	// the pages this script makes, in the master file's order when it
+	// names them, lettered as its appendices
+	if (last !== 'Appendices') toc += (last !== null ? '</ol>\n' : '') + '<h2>Appendices</h2>\n<ol>\n';
+	const made = [['files', 'The generated files'], ['chunks', 'Index of chunks'],
+		['identifiers', 'Index of identifiers']];
+	for (const b of back.filter((x) => x.inline).concat(made.filter(([st]) => !back.some((x) => x.inline && x.stem === st))
+		.map(([stem, title]) => ({ stem, title })))) {
+		const m = made.find(([st]) => st === b.stem);
+		if (!m) continue;
+		toc += `<li><a href="${b.stem}.html">${b.letter ? `<span class="header-section-number">${b.letter}</span> ` : ''}${esc(b.title)}</a></li>\n`;
+	}
+	if (haveBib) toc += '<li><a href="bibliography.html">Bibliography</a></li>\n';
+	toc += '</ol>\n</nav>\n';
 	fs.writeFileSync(path.join(outDir, 'index.html'), page('Contents', toc));
 }
 
