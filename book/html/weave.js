@@ -211,8 +211,11 @@ function figureSub(text) {
 			inQuote = true; qHtml = ''; qText = '';
 		} else if (kw === '@endquote') {
 			inQuote = false;
+			// \item[[[NAME]]] is a description label in quoted code
+			const label = /\\item\s*$/.test(docBuf) && /^\[.*\]$/.test(qText) && /^\[[\s\S]*\]$/.test(qHtml);
+			if (label) { qText = qText.slice(1, -1); qHtml = qHtml.slice(1, -1); }
 			quotes.push([qHtml, qText]);
-			docBuf += `WHELPQ${quotes.length - 1}X`;
+			docBuf += label ? `[WHELPQ${quotes.length - 1}X]` : `WHELPQ${quotes.length - 1}X`;
 		} else if (kw === '@begin' && arg.startsWith('code')) {
 			inCode = true;
 			code = { label: null, name: null, body: '', usedIn: [],
@@ -499,6 +502,15 @@ ${extra || ''}</main>
 </body>
 </html>
 `;
+
+// Every placeholder must have found its way back.
+for (const p of pages) {
+	const left = p.body.match(/WHELP[QCF]\d+X/);
+	if (left) {
+		console.error(`html: ${pageOf(p.file)}: ${left[0]} was not replaced (LaTeX pandoc could not read?)`);
+		process.exit(1);
+	}
+}
 
 fs.mkdirSync(outDir, { recursive: true });
 pages.forEach((p, i) => {
