@@ -30,12 +30,16 @@ rm -f "$work/fig/"*.body.tex
 node book/html/weave.js "$work/book.nwi" "$out" "$work/fig" "$work/parts" $bibs
 
 # Figures: the preamble weave.js wrote (the TikZ set-up of book/preamble.tex),
-# the picture alone on its page.
+# the picture alone on its page, two at a time.  A figure is rebuilt only
+# when its picture, the preamble or a file in figures/ (which pictures
+# \input, and plots read) changed.
 export TEXINPUTS="$top/figures:$top/book:$top:"
-while read -r h; do
-	[ -n "$h" ] || continue
-	# A figure is rebuilt only when its picture or the preamble changed.
-	key=$(cat "$work/fig-preamble.tex" "$work/fig/$h.body.tex" | sha1sum | cut -c1-16)
+export work out
+figsum=$(cat "$work/fig-preamble.tex" figures/* 2>/dev/null | sha1sum | cut -c1-16)
+export figsum
+figure() {
+	local h=$1 key svg
+	key=$( (echo "$figsum"; cat "$work/fig/$h.body.tex") | sha1sum | cut -c1-16)
 	svg="$work/svg/$key.svg"
 	if [ ! -s "$svg" ]; then
 		{
@@ -47,12 +51,17 @@ while read -r h; do
 		if ! (cd "$work/fig" && pdflatex -interaction=nonstopmode -halt-on-error "$h.tex" > "$h.out" 2>&1); then
 			echo "html: a figure failed to compile ($work/fig/$h.tex):" >&2
 			grep -A5 '^!' "$work/fig/$h.log" >&2 || tail -20 "$work/fig/$h.out" >&2
-			exit 1
+			return 1
 		fi
 		pdftocairo -svg "$work/fig/$h.pdf" "$svg.tmp"
 		mv "$svg.tmp" "$svg"
 	fi
 	cp "$svg" "$out/figures/$h.svg"
-done < "$work/fig/list"
+}
+export -f figure
+if ! grep . "$work/fig/list" | xargs -r -n1 -P2 bash -c 'figure "$1"' figure; then
+	echo "html: a figure failed" >&2
+	exit 1
+fi
 
 cp book/html/whelp.css book/html/search.js "$out/"

@@ -5,13 +5,17 @@
 	'use strict';
 	var input = document.getElementById('search');
 	var box = document.getElementById('search-results');
-	if (!input || !box || !window.WHELP_INDEX) return;
+	var data = window.WHELP_SEARCH;
+	if (!input || !box || !data) return;
+	var index = data.entries.map(function (e) {
+		return [e[0], data.kinds[e[1]], data.pages[e[2]] + (e[3] ? '#' + e[3] : ''), e[4]];
+	});
 	var rank = { identifier: 0, chunk: 1, chapter: 2, section: 3, figure: 4 };
 	function find(q) {
 		q = q.trim().toLowerCase();
 		if (!q) return [];
 		var words = q.split(/\s+/), hits = [];
-		window.WHELP_INDEX.forEach(function (e) {
+		index.forEach(function (e) {
 			var t = e[0].toLowerCase(), score;
 			if (t === q) score = 0;
 			else if (t.indexOf(q) === 0) score = 1;

@@ -45,6 +45,22 @@ const fail = (m, details) => {
 		});
 		const page = await ctx.newPage();
 		const pages = fs.readdirSync(htmlDir).filter((f) => f.endsWith('.html')).sort();
+		// The phone's crawl runs beside the desktop's.
+		const phone = await browser.newContext({ viewport: { width: 390, height: 844 },
+			deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+		await phone.route(/^(https?|wss?):/, (route) => {
+			remote.push(route.request().url());
+			route.abort();
+		});
+		const pp = await phone.newPage();
+		const wide = [];
+		const phoneCrawl = (async () => {
+			for (const f of pages) {
+				await pp.goto(pathToFileURL(path.join(htmlDir, f)).href, { waitUntil: 'load' });
+				const w = await pp.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+				if (w[0] > w[1] + 1) wide.push(`${f}: ${w[0]} px wide on a ${w[1]} px screen`);
+			}
+		})();
 		const ids = {};		// file -> Set of ids
 		const links = [];	// [from, href]
 		const badImages = [];
@@ -116,6 +132,8 @@ const fail = (m, details) => {
 		if (!hit || hit.text !== needle) {
 			fail(`html: the search does not find ${needle}` + (hit ? ` (first result: ${hit.text})` : ''));
 		} else {
+			fs.mkdirSync(logDir, { recursive: true });
+			await page.screenshot({ path: path.join(logDir, 'html-search.png') });
 			await page.click('#search-results a');
 			await page.waitForLoadState('load');
 			const at = new URL(page.url());
@@ -140,15 +158,7 @@ const fail = (m, details) => {
 			window.scrollTo(0, c.getBoundingClientRect().top + window.scrollY - 60);
 		});
 		await page.screenshot({ path: path.join(logDir, 'html-desktop-code.png') });
-		const phone = await browser.newContext({ viewport: { width: 390, height: 844 },
-			deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-		const pp = await phone.newPage();
-		const wide = [];
-		for (const f of pages) {
-			await pp.goto(pathToFileURL(path.join(htmlDir, f)).href, { waitUntil: 'load' });
-			const w = await pp.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-			if (w[0] > w[1] + 1) wide.push(`${f}: ${w[0]} px wide on a ${w[1]} px screen`);
-		}
+		await phoneCrawl;
 		await pp.goto(url, { waitUntil: 'load' });
 		await pp.screenshot({ path: path.join(logDir, 'html-phone.png') });
 		await pp.evaluate(() => {
