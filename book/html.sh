@@ -23,6 +23,9 @@ nw=/usr/lib/noweb
 # The parts, as book/weave.sh chooses them: "if (n ~ /^1/) return "Name"".
 sed -n 's/^[[:space:]]*if (n ~ \/\(\^[^/]*\)\/) return "\([^"]*\)".*/\1=\2/p' \
 	book/weave.sh > "$work/parts"
+# ... and the paragraph each part opens with, when weave.sh has them.
+sed -n 's/^[[:space:]]*if (p == "\([^"]*\)") return "\(.*\)"[[:space:]]*$/\1=\2/p' \
+	book/weave.sh > "$work/blurbs"
 
 bibs=$(ls book/*.bib 2>/dev/null || true)
 rm -f "$work/fig/"*.body.tex

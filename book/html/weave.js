@@ -463,6 +463,16 @@ for (const l of fs.readFileSync(partsFile, 'utf8').split('\n')) {
 	const m = l.match(/^(.*?)=(.*)$/);
 	if (m) parts.push([new RegExp(m[1]), m[2]]);
 }
+// Each part's opening paragraph, a line of LaTeX in book/weave.sh.
+const blurbs = {};
+try {
+	for (const l of fs.readFileSync(path.join(path.dirname(partsFile), 'blurbs'), 'utf8').split('\n')) {
+		const m = l.match(/^(.*?)=(.*)$/);
+		if (m) blurbs[m[1]] = esc(m[2]).replace(/\\texttt\{([^}]*)\}/g, '<code>$1</code>')
+			.replace(/\\emph\{([^}]*)\}/g, '<em>$1</em>').replace(/~/g, '&nbsp;')
+			.replace(/---/g, '—').replace(/--/g, '–').replace(/\\[a-zA-Z]+\s*/g, '').replace(/[{}]/g, '');
+	}
+} catch (e) { /* no paragraphs */ }
 const partOf = (f) => {
 	if (f.matter === 'front') return '';
 	const stem = f.stem;
@@ -528,7 +538,7 @@ pages.forEach((p, i) => {
 		const part = partOf(p.file);
 		if (part !== last) {
 			if (last !== null) toc += '</ol>\n';
-			toc += (part ? `<h2>${esc(part)}</h2>\n` : '') + '<ol>\n';
+			toc += (part ? `<h2>${esc(part)}</h2>\n` + (blurbs[part] ? `<p class="blurb">${blurbs[part]}</p>\n` : '') : '') + '<ol>\n';
 			last = part;
 		}
 		const secs = [...p.body.matchAll(/<h2[^>]*id="([^"]+)"[^>]*>([\s\S]*?)<\/h2>/g)]
