@@ -8,12 +8,17 @@
 // resolves \ref.  The HTML pandoc writes is then cut into one page per
 // chapter file and every #label link is pointed at the page that holds it.
 //
-// usage: weave.js NWI OUTDIR FIGMAP PARTS [BIB...]
+// Each figure's picture is left in FIGDIR as HASH.body.tex (FIGDIR/list
+// names them, ../fig-preamble.tex is their preamble) for html.sh to turn
+// into OUTDIR/figures/HASH.svg.
+//
+// usage: weave.js NWI OUTDIR FIGDIR PARTS [BIB...]
 //   NWI     the intermediate form of all chapters
 //   OUTDIR  build/book/html
-//   FIGMAP  JSON written by html.sh: figure body hash -> svg file name
-//           (figure bodies are written as FIGDIR/<hash>.tex for html.sh)
-//   PARTS   "NN-prefix-regexp=Part name" lines, one a line
+//   FIGDIR  where the figures' pictures go
+//   PARTS   "chapter-number regexp=Part name" lines, from book/weave.sh;
+//           beside it, "blurbs": "Part name=paragraph" lines
+//   BIB     book/*.bib: pandoc's citeproc makes the bibliography page
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -21,7 +26,6 @@ const cp = require('child_process');
 const crypto = require('crypto');
 
 const [nwiFile, outDir, figDir, partsFile, ...bibs] = process.argv.slice(2);
-const mode = process.env.WHELP_HTML_MODE || 'pages';	// or 'figures'
 
 const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 	.replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -352,7 +356,6 @@ for (const f of figures)
 		'\\documentclass[border=3pt]{standalone}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}\n' +
 		'\\usepackage{tikz}\n\\makeatletter\n' + out.join('\n') + '\n\\makeatother\n');
 }
-if (mode === 'figures') process.exit(0);
 
 // ------------------------------------------------------------ pandoc
 // Macros the preamble defines with \newcommand on one line are passed on,
@@ -443,17 +446,15 @@ for (const p of pages)
 	for (const m of p.body.matchAll(/data-reference="(fig:[^"]+)">([^<]+)</g))
 		figNum[m[1]] = m[2];
 {
-	const perChap = {};
 	for (const p of pages) {
 		let k = 0;
-		p.body = p.body.replace(/<figure>\s*<img src="([^"]*)" id="([^"]+)"[^>]*>\s*<figcaption aria-hidden="true">/g,
+		p.body = p.body.replace(/<figure>\s*<img src="([^"]*)"(?: id="([^"]+)")?[^>]*>\s*<figcaption aria-hidden="true">/g,
 			(m, src, id) => {
 				k++;
-				const n = figNum[id] || `${p.file.chapterNo}.${k}`;
-				return `<figure id="${id}"><img src="${src}" alt="Figure ${n}">` +
+				const n = id && figNum[id] || `${p.file.chapterNo || p.file.letter || ''}.${k}`;
+				return `<figure${id ? ` id="${id}"` : ''}><img src="${src}" alt="Figure ${n}: ${(m.match(/ alt="([^"]*)"/) || ['', ''])[1]}">` +
 					`<figcaption><span class="fignum">Figure ${n}:</span> `;
 			});
-		perChap[p.file.stem] = k;
 	}
 }
 
