@@ -397,6 +397,9 @@ if (back.length) {
 		.replace(/(data-reference-type="ref" data-reference="[^"]*">)(\d+)/g, (m, a, n) => a + letter(+n));
 }
 
+// The book class numbers down to subsections only.
+html = html.replace(/(<h[4-6][^>]*>)<span class="header-section-number">[^<]*<\/span>\s*/g, '$1');
+
 // Cut into pages.
 const pieces = html.split(/<p>WHELPFILE(\d+)X<\/p>/);
 const pages = [];	// {file, body}
