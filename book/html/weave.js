@@ -169,8 +169,8 @@ const search = [];		// {t: text, k: kind, u: url}
 function figureSub(text) {
 	// Each figure's picture (what lies between \centering and \caption)
 	// becomes an SVG made by html.sh; pandoc keeps caption and label.
-	return text.replace(/\\begin\{figure\}(\[[^\]]*\])?([\s\S]*?)\\end\{figure\}/g,
-		(all, opt, inner) => {
+	return text.replace(/\\begin\{figure(\*?)\}(\[[^\]]*\])?([\s\S]*?)\\end\{figure\1\}/g,
+		(all, star, opt, inner) => {
 			let m = inner.match(/^([\s\S]*?)(\\caption[\s\S]*)$/);
 			let body = m ? m[1] : inner, rest = m ? m[2] : '';
 			body = body.replace(/\\centering/g, '');
