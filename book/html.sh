@@ -16,8 +16,13 @@ mkdir -p "$work/fig" "$work/svg"
 rm -rf "$out"
 mkdir -p "$out/figures"
 
+# The filters are the ones book/weave.sh gives noweave (-filter "..."),
+# so that the two editions define and index the same identifiers.
 nw=/usr/lib/noweb
-"$nw/markup" -t8 chapters/*.nw | awk -f book/cdefs.awk | "$nw/finduses" |
+filters=$(grep -o -- "-filter \"[^\"]*\"" book/weave.sh | sed "s/^-filter \"//; s/\"$//" |
+	sed "s|\$top|$top|g" | paste -sd"|" -)
+[ -n "$filters" ] || filters="awk -f $top/book/cdefs.awk"
+"$nw/markup" -t8 chapters/*.nw | eval "$filters" | "$nw/finduses" |
 	"$nw/noidx" > "$work/book.nwi"
 
 # The parts, as book/weave.sh chooses them: "if (n ~ /^1/) return "Name"".
