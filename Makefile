@@ -215,7 +215,7 @@ $(B)/book/whelp.pdf: $(wildcard chapters/*.nw) $(wildcard book/*) $(wildcard fig
 # The HTML edition (book/html.sh): build/book/html/index.html.
 html: $(B)/book/html/index.html
 $(B)/book/html/index.html: $(wildcard chapters/*.nw) \
-		$(wildcard book/* book/html/*) $(wildcard figures/*)
+		$(wildcard book/* book/html/*) $(wildcard figures/*) tangle/manifest
 	@book/html.sh
 
 clean:
