@@ -365,7 +365,7 @@ const macros = preamble.split('\n').filter((l) =>
 let tex = macros + '\n' + latex;
 tex = tex.replace(/\\(bibliography|bibliographystyle|printbibliography|nocite)\b(\{[^}]*\})?/g, '');
 const args = ['-f', 'latex', '-t', 'html5', '--mathml', '--number-sections',
-	'--wrap=none'];
+	'--wrap=none', '--reference-location=section'];
 const haveBib = bibs.length > 0;
 if (haveBib) {
 	args.push('--citeproc', '-M', 'link-citations=true');
@@ -405,6 +405,13 @@ const pieces = html.split(/<p>WHELPFILE(\d+)X<\/p>/);
 const pages = [];	// {file, body}
 for (let i = 1; i < pieces.length; i += 2)
 	pages.push({ file: allFiles[+pieces[i]], body: pieces[i + 1] });
+// A chapter's footnotes come after the next chapter's marker: move
+// them back to the page they belong to.
+for (let i = 1; i < pages.length; i++)
+	pages[i].body = pages[i].body.replace(/^\s*(<section class="footnotes[\s\S]*?<\/section>)/, (m, fn) => {
+		pages[i - 1].body += fn;
+		return '';
+	});
 // code placeholders, with the page they are on (for links within it)
 for (const p of pages)
 	p.body = p.body.replace(/<p>WHELPC(\d+)X<\/p>/g, (s, i) => codes[+i]);
