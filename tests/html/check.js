@@ -4,8 +4,11 @@
 // with npm ci).  Prints one "PASS: ..." or "FAIL: ..." line per promise:
 //   1. every internal link resolves: its file exists and so does the
 //      element its #anchor names; no link leaves the edition;
-//   2. every figure and image loads (naturalWidth > 0);
-//   3. the search finds whelp_shadow_page_fault and its link resolves;
+//   2. no LaTeX is left in the prose (a control word, [[, $, a brace
+//      outside code and math), and every figure and image loads
+//      (naturalWidth > 0);
+//   3. the search finds whelp_shadow_page_fault and its first result
+//      leads to a chunk that holds it (screenshot: LOGDIR/html-search.png);
 //   4. on a phone's width no page scrolls sideways (code scrolls inside
 //      its own box), and screenshots of one chapter at desktop and phone
 //      widths go to LOGDIR.
@@ -64,6 +67,7 @@ const fail = (m, details) => {
 		const ids = {};		// file -> Set of ids
 		const links = [];	// [from, href]
 		const badImages = [];
+		const leftovers = [];
 		for (const f of pages) {
 			await page.goto(pathToFileURL(path.join(htmlDir, f)).href, { waitUntil: 'load' });
 			const r = await page.evaluate(() => ({
@@ -73,7 +77,22 @@ const fail = (m, details) => {
 					.map((e) => [e.tagName === 'A', e.href || e.src]),
 				imgs: [...document.images].map((i) => [i.currentSrc || i.src,
 					i.complete && i.naturalWidth > 0]),
+				// LaTeX that pandoc did not read shows as text: a
+				// control word, noweb's [[ ]], a $ or a stray brace.
+				latex: (() => {
+					const out = [];
+					const w = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT, {
+						acceptNode: (n) => n.parentElement.closest('pre, code, math, script') ?
+							NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+					});
+					for (let n; (n = w.nextNode());) {
+						const m = n.data.match(/.{0,30}(\\[A-Za-z]+|\[\[|\]\]|\$|[{}]).{0,30}/);
+						if (m) out.push(m[0].replace(/\s+/g, ' '));
+					}
+					return out;
+				})(),
 			}));
+			for (const t of r.latex) leftovers.push(`${f}: "${t}"`);
 			ids[f] = new Set(r.ids.concat(r.names));
 			for (const [anchor, l] of r.links) links.push([f, l, anchor]);
 			for (const [src, ok] of r.imgs)
@@ -113,6 +132,10 @@ const fail = (m, details) => {
 		else
 			pass(`html: all ${internal} internal links in ${pages.length} pages resolve` +
 				(external ? ` (${external} external links not followed)` : ''));
+		if (leftovers.length)
+			fail(`html: ${leftovers.length} pieces of LaTeX are left in the prose`, leftovers);
+		else
+			pass(`html: no LaTeX markup is left in the prose of ${pages.length} pages`);
 		if (badImages.length || !page.imgCount)
 			fail(`html: ${badImages.length} of ${page.imgCount || 0} images do not load`, badImages);
 		else
