@@ -3,7 +3,8 @@
 // by playwright-core (tests/html/package.json; tests/check.sh installs it
 // with npm ci).  Prints one "PASS: ..." or "FAIL: ..." line per promise:
 //   1. every internal link resolves: its file exists and so does the
-//      element its #anchor names; no link leaves the edition;
+//      element its #anchor names; a link out (a cited URL) is not followed,
+//      and no page loads anything from the network;
 //   2. no LaTeX is left in the prose (a control word, [[, $, a brace
 //      outside code and math), and every figure and image loads
 //      (naturalWidth > 0);
