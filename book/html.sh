@@ -39,11 +39,11 @@ node book/html/weave.js "$work/book.nwi" "$out" "$work/fig" "$work/parts" $bibs
 
 # Figures: the preamble weave.js wrote (the TikZ set-up of book/preamble.tex),
 # the picture alone on its page, two at a time.  A figure is rebuilt only
-# when its picture, the preamble or a file in figures/ (which pictures
-# \input, and plots read) changed.
+# when its picture, the preamble, this script or a file in figures/ (which
+# pictures \input, and plots read) changed.
 export TEXINPUTS="$top/figures:$top/book:$top:"
 export work out
-figsum=$(cat "$work/fig-preamble.tex" figures/* 2>/dev/null | sha1sum | cut -c1-16)
+figsum=$(cat "$work/fig-preamble.tex" figures/* book/html.sh 2>/dev/null | sha1sum | cut -c1-16)
 export figsum
 figure() {
 	local h=$1 key svg
@@ -62,6 +62,8 @@ figure() {
 			return 1
 		fi
 		pdftocairo -svg "$work/fig/$h.pdf" "$svg.tmp"
+		# a fifth larger: the body text is larger on a screen than on paper
+		perl -pi -e 'if ($. <= 2) { s/width="([\d.]+)pt" height="([\d.]+)pt"/sprintf(q{width="%.3fpt" height="%.3fpt"}, $1 * 1.2, $2 * 1.2)/e }' "$svg.tmp"
 		mv "$svg.tmp" "$svg"
 	fi
 	cp "$svg" "$out/figures/$h.svg"

@@ -177,10 +177,12 @@ function figureSub(text) {
 			// Quoted code inside a picture: give LaTeX its text back.
 			body = body.replace(/WHELPQ(\d+)X/g, (s, i) =>
 				'\\texttt{' + quotes[+i][1].replace(/([_#$%&{}])/g, '\\$1') + '}');
+			// a picture the book scales to the line is as wide as the text
+			const wide = /^\s*\\resizebox\{\\(line|text)width\}/.test(body);
 			body = body.replace(/^\s*\\resizebox\{[^}]*\}\{[^}]*\}\{([\s\S]*)\}\s*$/, '$1');
 			const hash = crypto.createHash('sha1').update(body).digest('hex').slice(0, 16);
 			figures.push({ hash, body });
-			return `\\begin{figure}\n\\includegraphics{figures/${hash}.svg}\n${rest}\\end{figure}`;
+			return `\\begin{figure}\n\\includegraphics${wide ? '[width=1.0\\textwidth]' : ''}{figures/${hash}.svg}\n${rest}\\end{figure}`;
 		});
 }
 
@@ -458,11 +460,12 @@ for (const p of pages)
 {
 	for (const p of pages) {
 		let k = 0;
-		p.body = p.body.replace(/<figure>\s*<img src="([^"]*)"(?: id="([^"]+)")?[^>]*>\s*<figcaption aria-hidden="true">/g,
-			(m, src, id) => {
+		p.body = p.body.replace(/<figure>\s*<img src="([^"]*)"(?: id="([^"]+)")?([^>]*)>\s*<figcaption aria-hidden="true">/g,
+			(m, src, id, attrs) => {
+				const style = (attrs.match(/ style="[^"]*"/) || [''])[0];
 				k++;
 				const n = id && figNum[id] || `${p.file.chapterNo || p.file.letter || ''}.${k}`;
-				return `<figure${id ? ` id="${id}"` : ''}><img src="${src}" alt="Figure ${n}: ${(m.match(/ alt="([^"]*)"/) || ['', ''])[1]}">` +
+				return `<figure${id ? ` id="${id}"` : ''}><img src="${src}"${style} alt="Figure ${n}: ${(m.match(/ alt="([^"]*)"/) || ['', ''])[1]}">` +
 					`<figcaption><span class="fignum">Figure ${n}:</span> `;
 			});
 	}
