@@ -46,7 +46,7 @@ VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
 .PHONY: all deps tangle module launcher guests unit-tests initramfs book run \
-	html shell check check-unit check-vm bench clean distclean \
+	shell check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options
 
 all: module launcher guests unit-tests initramfs
@@ -213,6 +213,7 @@ $(B)/book/whelp.pdf: $(wildcard chapters/*.nw) $(wildcard book/*) $(wildcard fig
 	@book/weave.sh
 
 # The HTML edition (book/html.sh): build/book/html/index.html.
+.PHONY: html
 html: $(B)/book/html/index.html
 $(B)/book/html/index.html: $(wildcard chapters/*.nw) \
 		$(wildcard book/* book/html/*) $(wildcard figures/*) tangle/manifest
