@@ -228,6 +228,13 @@ book: $(B)/book/whelp.pdf
 $(B)/book/whelp.pdf: $(wildcard chapters/*.nw) $(wildcard book/*) $(wildcard figures/*)
 	@book/weave.sh
 
+# The HTML edition (book/html.sh): build/book/html/index.html.
+.PHONY: html
+html: $(B)/book/html/index.html
+$(B)/book/html/index.html: $(wildcard chapters/*.nw) \
+		$(wildcard book/* book/html/*) $(wildcard figures/*) tangle/manifest
+	@book/html.sh
+
 clean:
 	rm -rf $(B)/host $(B)/launcher $(B)/guest $(B)/tests $(B)/vm $(B)/book
 
