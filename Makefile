@@ -47,7 +47,7 @@ GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld)
 
 .PHONY: all deps tangle module launcher guests unit-tests initramfs book run \
 	shell check check-unit check-vm bench clean distclean \
-	fuzzers fuzz fuzz-elf fuzz-options
+	fuzzers fuzz fuzz-elf fuzz-options fuzz-hypercalls
 
 all: module launcher guests unit-tests initramfs
 
@@ -211,6 +211,22 @@ bench: deps
 	@tests/run-vm.sh --show bench | tee $(B)/bench/console.log
 	@tools/bench-data.sh $(B)/bench/console.log > $(B)/bench/results.dat
 	@echo "bench: wrote $(B)/bench/results.dat"
+
+# ------------------------------------------------------ hypercall fuzzing
+# make fuzz: the long fuzzers. fuzz-hypercalls runs the fuzz scenario of
+# chapter "Fuzzing the hypercalls" with a bound of FUZZ_CALLS hypercalls
+# from seed FUZZ_SEED on; the VM and the scenario may take up to 10 ms a
+# call, plus 10 minutes.
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?= 1
+fuzz: fuzz-hypercalls
+
+fuzz-hypercalls: deps
+	@$(MAKE) -s all
+	@limit=$$(( $(FUZZ_CALLS) / 100 + 600 )); \
+	VM_TIMEOUT=$$((limit + 60)) \
+	VM_ARGS="whelp.fuzz_calls=$(FUZZ_CALLS) whelp.fuzz_seed=$(FUZZ_SEED) whelp.timeout=$$limit" \
+		tests/run-vm.sh --show fuzz
 
 # ---------------------------------------------------------------- the book
 book: $(B)/book/whelp.pdf

@@ -5,7 +5,8 @@
 #                                 scenarios' status (make run)
 #   run-vm.sh --shell             interactive busybox shell (make shell)
 #   run-vm.sh --log FILE NAMES    quiet; the console goes to FILE
-# Knobs from the environment: CPU (max), SMP (2), MEM (512), VM_TIMEOUT (s).
+# Knobs from the environment: CPU (max), SMP (2), MEM (512), VM_TIMEOUT (s),
+# VM_ARGS (more words for the kernel command line, e.g. whelp.fuzz_calls=N).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -21,7 +22,7 @@ mode=$1; shift
 qemu=(qemu-system-i386 -nographic -no-reboot -nodefaults -serial mon:stdio
 	-cpu "${CPU:-max}" -smp "${SMP:-2}" -m "${MEM:-512}"
 	-kernel "$kernel" -initrd "$initrd")
-append="console=ttyS0 panic=-1 oops=panic loglevel=4"
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 ${VM_ARGS:-}"
 
 # A scenario may ask for a QEMU monitor command (the machine check scenario
 # injects its machine checks so) by printing a line

@@ -2,6 +2,7 @@
 #line 1190 "chapters/11-pup-paging.nw"
 #include "hcall.h"
 #include "console.h"
+#include "cpu.h"
 #include "pup.h"
 
 #line 668 "chapters/11-pup-paging.nw"
@@ -662,20 +663,7 @@ static void test_sleep(void)
 	proc_wait_kernel(sp, &espin);
 	check_eq(es.status, 0, "a sleeper wakes on time beside a spinner");
 }
-#line 1061 "chapters/14-pup-programs.nw"
-static int cpu_has_umip(void)
-{
-	whelp_u32 a = 0, b, c = 0, d;
-
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	if (a < 7)
-		return 0;
-	a = 7;
-	c = 0;
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	return (c >> 2) & 1;
-}
-#line 1076 "chapters/14-pup-programs.nw"
+#line 1063 "chapters/14-pup-programs.nw"
 static void test_bad_deeds(void)
 {
 	static const struct {
@@ -712,7 +700,7 @@ static void test_bad_deeds(void)
 	check(end.status >= 0 && end.status < PUP_KILLED,
 	      "  ... while another process runs on to its end");
 }
-#line 1123 "chapters/14-pup-programs.nw"
+#line 1110 "chapters/14-pup-programs.nw"
 static void test_fpu(void)
 {
 	whelp_u32 traps = fpu_nm_traps;
@@ -732,7 +720,7 @@ static void test_fpu(void)
 	check(pup_fpu_started_clean(),
 	      "the floating-point unit started in its reset state");
 }
-#line 1157 "chapters/14-pup-programs.nw"
+#line 1144 "chapters/14-pup-programs.nw"
 static void test_syscall_cost(void)
 {
 	whelp_u64 t0 = pup_rdtsc();
@@ -753,7 +741,7 @@ static void test_syscall_cost(void)
 	check(sys_us * 4 < hcall_us * 20,
 	      "a system call costs less than a quarter of a hypercall");
 }
-#line 1196 "chapters/14-pup-programs.nw"
+#line 1183 "chapters/14-pup-programs.nw"
 static void test_family(void)
 {
 	struct proc_end end;
@@ -792,7 +780,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1241 "chapters/14-pup-programs.nw"
+#line 1228 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -816,7 +804,7 @@ static const struct pup_suite suites[] = {
 #line 1339 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1250 "chapters/14-pup-programs.nw"
+#line 1237 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 701 "chapters/11-pup-paging.nw"

@@ -128,7 +128,7 @@ void whelp_guest_interrupts_free(struct whelp_guest *g);
 void whelp_hc_load_gdt_entry(struct whelp_guest *g, u32 index, u32 lo,
 			     u32 hi);
 void whelp_hc_load_tls(struct whelp_guest *g, u32 addr);
-#line 287 "chapters/48-host-time.nw"
+#line 292 "chapters/48-host-time.nw"
 /* timer.c */
 int whelp_clock_init(struct whelp_guest *g);
 void whelp_clock_free(struct whelp_guest *g);

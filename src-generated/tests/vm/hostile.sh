@@ -9,6 +9,7 @@ load_module
 punished() {
 	deed=$1; shift
 	expect 4 whelp --memory 32M /guests/hostile.elf -- "$deed"
+	echo "$err" | sed 's/^/    | /'
 	expect_stderr "whelp: the host killed the guest: "
 	for fragment in "$@"; do
 		expect_stderr "$fragment"
@@ -52,6 +53,102 @@ punished gdt-system "LOAD_GDT_ENTRY: entry 14" "system descriptors"
 punished gdt-host-entry "LOAD_GDT_ENTRY: entry 12" \
 	"the Host keeps that entry"
 punished segment-vanishes "bad segment selector 0x78"
+
+# absorbed DEED FRAGMENT...: the guest does DEED, checks what it sees,
+# and powers off; its output has every FRAGMENT.
+absorbed() {
+	deed=$1; shift
+	expect 0 whelp --memory 32M /guests/hostile.elf -- "$deed"
+	echo "$out" | sed 's/^/    | /'
+	expect_stdout "hostile: $deed: absorbed"
+	for fragment in "$@"; do
+		expect_stdout "$fragment"
+	done
+	! has "FAILED" "$out" || bad "a check in the guest failed"
+	expect_quiet
+	expect_param guests 0
+}
+
+# trapped DEED TRAP CODE: the probe DEED dies of trap TRAP ("13 (general
+# protection)") with error code CODE, at the address it printed.
+trapped() {
+	punished "$1" "trap $2 at eip 0x" "error code $3: the guest has no handler"
+	same_eip
+}
+
+for deed in cli sti in out lgdt lidt lldt ltr read-cr0 write-cr0 \
+	read-cr2 read-cr3 write-cr3 read-cr4 write-cr4 lmsw clts \
+	read-dr7 write-dr0 rdmsr wrmsr invlpg wbinvd invd sysenter sysexit; do
+	trapped $deed "13 (general protection)" 0x0
+done
+trapped iret-ring0 "13 (general protection)" 0x50
+trapped ljmp-host "13 (general protection)" 0x60
+trapped ds-host "13 (general protection)" 0x68
+trapped ss-rpl0 "13 (general protection)" 0x58
+trapped int3 "13 (general protection)" 0x1a
+trapped into "13 (general protection)" 0x22
+trapped int-nmi "13 (general protection)" 0x12
+trapped int-irq "13 (general protection)" 0x102
+trapped int-apic "13 (general protection)" 0x77a
+trapped int-syscall "13 (general protection)" 0x402
+trapped bound "5 (bound range)" 0x0
+trapped divide "0 (divide error)" 0x0
+trapped single-step "1 (debug)" 0x0
+trapped nt-iret "10 (invalid TSS)" 0x0
+absorbed privileged-sweep "40 probes trapped into the guest's own handlers"
+absorbed int-sweep "19 vectors reached the guest's gates, 235 raised general protection"
+absorbed int-7 "int \$7 with TS clear" "trap 7, error code 0x0"
+absorbed iopl-popf "cli still faults"
+absorbed tf-hcall "no debug trap follows"
+
+punished frame-below-memory "trap 6 (invalid opcode)" \
+	"cannot push its frame: the guest's stack at 0xbffffffc is not mapped"
+punished frame-switcher "trap 6 (invalid opcode)" "cannot push its frame" \
+	"in the Switcher's addresses"
+same_value
+punished fault-loop "trap 14 (page fault) at eip 0xdf000000" \
+	"cannot push its frame: the guest's stack at 0xbffffffc is not mapped"
+
+absorbed ring3-sweep "42 probes trapped in ring 3"
+absorbed ring2-sweep "42 probes trapped in ring 2"
+punished ring3-hcall "trap 13 (general protection) at eip 0x" \
+	"error code 0xfa: the guest has no handler"
+same_eip
+punished ring2-hcall "trap 13 (general protection) at eip 0x" \
+	"error code 0xfa: the guest has no handler"
+same_eip
+punished ring3-no-stack "trap 13 (general protection) at eip 0x" \
+	"error code 0xfa: it came from ring 3 and the guest has no kernel stack"
+same_eip
+absorbed stack-unaligned "and so does a frame the Host pushes"
+punished stack-runs-off "page fault at 0x" "error code 0x2) not mapped by the guest"
+same_value
+absorbed ss-16bit "the high half is 0 or in the Switcher's range"
+
+absorbed timer-storm "timer interrupts from 2000 timers"
+absorbed timer-storm-masked "the Host shows the timer pending"
+punished timer-no-gate "interrupt 0 (vector 32) at eip 0x" \
+	"the guest has no handler for it"
+absorbed shared-garbage "with IF on in its frame"
+
+punished gdt-live-cs "LOAD_GDT_ENTRY: entry 10" "the Host keeps that entry"
+punished gdt-live-ds "LOAD_GDT_ENTRY: entry 11" "the Host keeps that entry"
+punished gdt-no-entry "LOAD_GDT_ENTRY: entry 32" "the GDT has 32 entries"
+punished cs-vanishes "bad segment selector 0xa0 (fault 13"
+punished ss-vanishes "bad segment selector 0xa0 (fault 13"
+punished tls-vanishes "bad segment selector 0x30 (fault 13"
+punished tls-system "LOAD_TLS: entry 7" "system descriptors"
+punished tls-outside "LOAD_TLS: 24 bytes at 0x1fffff0 are outside guest memory"
+punished tls-wrap "LOAD_TLS: 24 bytes at 0xfffffff0 are outside guest memory"
+absorbed gs-rewritten "the new base 0x1000"
+absorbed ss-expand-down "survives a hypercall and a reflected fault"
+absorbed conforming-cs "a hypercall returns to it"
+absorbed lar-host "lar 0xc00, lsl 0xc00, verr 0xc00, verw 0x800"
+if grep -qw umip /proc/cpuinfo; then
+	absorbed sgdt "UMIP makes it a general protection fault"
+else
+	absorbed sgdt "a 32-entry GDT in the Switcher's range"
+fi
 
 expect_param guests 0
 expect_param pinned_pages 0

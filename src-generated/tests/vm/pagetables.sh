@@ -16,6 +16,7 @@ expect_param guests 0
 punished() {
 	deed=$1; shift
 	expect 4 whelp --memory 32M /guests/hostile.elf -- "$deed"
+	echo "$err" | sed 's/^/    | /'
 	expect_stderr "whelp: the host killed the guest: "
 	for fragment in "$@"; do
 		expect_stderr "$fragment"
@@ -64,6 +65,42 @@ punished stack-segment \
 punished stack-unmapped "kernel stack at 0xc07fffff is not mapped writable"
 punished async-unqueueable \
 	"async call in slot 0: hypercall 3 cannot be queued"
+
+# absorbed DEED FRAGMENT...: the guest does DEED, checks what it sees,
+# and powers off; its output has every FRAGMENT.
+absorbed() {
+	deed=$1; shift
+	expect 0 whelp --memory 32M /guests/hostile.elf -- "$deed"
+	echo "$out" | sed 's/^/    | /'
+	expect_stdout "hostile: $deed: absorbed"
+	for fragment in "$@"; do
+		expect_stdout "$fragment"
+	done
+	! has "FAILED" "$out" || bad "a check in the guest failed"
+	expect_quiet
+	expect_param guests 0
+}
+punished frame-read-only "trap 6 (invalid opcode)" "cannot push its frame" \
+	"is mapped read-only"
+same_value
+absorbed pte-odd-bits "gains Accessed and Dirty"
+absorbed pat-not-present "the page maps once present"
+punished pat-at-fault "page fault at 0x400000" "has the PAT bit"
+absorbed kernel-halves "another directory's"
+absorbed self-map "and, at its own index, the directory"
+punished pgtable-boot-page "page fault at 0x1000 (eip 0x" \
+	"entry 0x706c6877 points at frame 0x706c6, which is not guest RAM"
+punished pgtable-shared-page "page fault at 0x" "is a large page (PSE)"
+same_value
+punished stack-switcher "kernel stack at 0x" "is not mapped writable"
+same_value
+punished stack-above-switcher "SET_STACK: 1 pages below 0x" \
+	"are not in the kernel's addresses"
+same_value
+punished stack-pages "SET_STACK: 3 pages: a kernel stack has 1 to 2"
+punished shadow-exhaustion \
+	"the guest wants more than 2048 shadow page tables"
+expect_param shadow_tables 0
 
 expect_param guests 0
 expect_param pinned_pages 0

@@ -71,5 +71,44 @@ spin_and_kill() {
 
 spin_and_kill TERM 143
 spin_and_kill INT 130 sigdfl
+# halt_and_kill DEED: the guest halts for ever; the Launcher sleeps, and
+# SIGTERM still ends it.
+halt_and_kill() {
+	rm -f /tmp/spin.out /tmp/spin.err
+	whelp /guests/hostile.elf -- "$1" > /tmp/spin.out 2> /tmp/spin.err &
+	pid=$!
+	if ! wait_for_text /tmp/spin.out "hostile: halting" 60; then
+		bad "$1: the guest did not halt"
+		cat /tmp/spin.out /tmp/spin.err | sed 's/^/    | /'
+		kill -KILL "$pid"
+		wait "$pid" 2> /dev/null
+		return
+	fi
+	expect_param guests 1
+	sleep 0.5
+	c0=$(cputime "$pid")
+	sleep 1
+	c1=$(cputime "$pid")
+	state=$(sed -n 's/^State:[[:space:]]*//p' "/proc/$pid/status")
+	case $state in
+	S*) say "$1: the Launcher sleeps: $state" ;;
+	*) bad "$1: the Launcher is not asleep: $state" ;;
+	esac
+	if [ $((c1 - c0)) -le 1 ]; then
+		say "$1: the Launcher used $((c1 - c0)) ticks in a second"
+	else
+		bad "$1: the Launcher used $((c1 - c0)) ticks in a second"
+	fi
+	kill -TERM "$pid"
+	wait "$pid" 2> /dev/null
+	got=$?
+	[ "$got" -eq 143 ] && say "$1: SIGTERM ended the Launcher" ||
+		bad "$1: after SIGTERM the Launcher's status is $got, not 143"
+	expect_param guests 0
+	expect_param pinned_pages 0
+}
+
+halt_and_kill halt-forever
+halt_and_kill halt-blocked
 unload_module
 finish
