@@ -20,25 +20,26 @@ typedef uint32_t u32;
 
 #line 113 "chapters/46-host-interrupts.nw"
 #define WHELP_IDT_SIZE	256
+#define WHELP_VEC_DB	1	/* debug */
 #define WHELP_VEC_NMI	2	/* non-maskable interrupt */
 #define WHELP_VEC_NM	7	/* device not available */
 #define WHELP_VEC_DF	8	/* double fault */
 #define WHELP_VEC_GP	13	/* general protection */
 #define WHELP_VEC_PF	14	/* page fault */
 #define WHELP_VEC_MC	18	/* machine check */
-#line 131 "chapters/46-host-interrupts.nw"
+#line 132 "chapters/46-host-interrupts.nw"
 static inline bool whelp_vector_has_errcode(u32 v)
 {
 	return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 ||
 	       v == 29 || v == 30;
 }
-#line 148 "chapters/46-host-interrupts.nw"
+#line 149 "chapters/46-host-interrupts.nw"
 static inline bool whelp_vector_is_hosts(u32 v)
 {
 	return v == WHELP_VEC_NMI || v == WHELP_VEC_DF || v == WHELP_VEC_MC ||
 	       v == WHELP_HCALL_VECTOR;
 }
-#line 161 "chapters/46-host-interrupts.nw"
+#line 162 "chapters/46-host-interrupts.nw"
 static inline const char *whelp_vector_name(u32 v)
 {
 	static const char *const names[] = {
@@ -57,7 +58,7 @@ static inline const char *whelp_vector_name(u32 v)
 		return "system call";
 	return v < WHELP_IRQ_VECTOR_BASE ? "reserved" : "interrupt";
 }
-#line 195 "chapters/46-host-interrupts.nw"
+#line 196 "chapters/46-host-interrupts.nw"
 #define WHELP_DESC_TYPE_SHIFT	8
 #define WHELP_DESC_S		0x00001000	/* not a system one */
 #define WHELP_DESC_DPL_SHIFT	13
@@ -83,7 +84,7 @@ static inline void whelp_desc_set_dpl(struct whelp_desc *d, u32 dpl)
 	d->hi = (d->hi & ~(3u << WHELP_DESC_DPL_SHIFT)) |
 		(dpl << WHELP_DESC_DPL_SHIFT);
 }
-#line 232 "chapters/46-host-interrupts.nw"
+#line 233 "chapters/46-host-interrupts.nw"
 #define WHELP_GATE_TASK		0x5
 #define WHELP_GATE_INTERRUPT	0xe
 #define WHELP_GATE_TRAP		0xf
@@ -98,7 +99,7 @@ static inline u32 whelp_gate_offset(const struct whelp_desc *d)
 {
 	return (d->hi & 0xffff0000) | (d->lo & 0x0000ffff);
 }
-#line 285 "chapters/46-host-interrupts.nw"
+#line 286 "chapters/46-host-interrupts.nw"
 enum whelp_gate_verdict {
 	WHELP_GATE_OK,
 	WHELP_GATE_NO_VECTOR,		/* 256 or more */
@@ -136,7 +137,7 @@ static inline enum whelp_gate_verdict whelp_check_gate(u32 vector,
 	d->lo = ((u32)WHELP_GUEST_KERNEL_CS << 16) | (d->lo & 0xffff);
 	return WHELP_GATE_OK;
 }
-#line 327 "chapters/46-host-interrupts.nw"
+#line 328 "chapters/46-host-interrupts.nw"
 static inline const char *whelp_gate_problem(enum whelp_gate_verdict v)
 {
 	switch (v) {
@@ -157,7 +158,7 @@ static inline const char *whelp_gate_problem(enum whelp_gate_verdict v)
 	}
 	return "unknown";
 }
-#line 410 "chapters/46-host-interrupts.nw"
+#line 415 "chapters/46-host-interrupts.nw"
 static inline bool whelp_vector_in_real_idt(u32 v)
 {
 	return v < WHELP_IRQ_VECTOR_BASE || v == WHELP_SYSCALL_VECTOR;
@@ -167,7 +168,8 @@ static inline bool whelp_vector_may_be_direct(u32 v)
 {
 	if (!whelp_vector_in_real_idt(v) || whelp_vector_is_hosts(v))
 		return false;
-	return v != WHELP_VEC_NM && v != WHELP_VEC_GP && v != WHELP_VEC_PF;
+	return v != WHELP_VEC_DB && v != WHELP_VEC_NM && v != WHELP_VEC_GP &&
+	       v != WHELP_VEC_PF;
 }
 
 static inline bool whelp_gate_is_direct(u32 v, const struct whelp_desc *d,
@@ -176,7 +178,7 @@ static inline bool whelp_gate_is_direct(u32 v, const struct whelp_desc *d,
 	return have_stack && whelp_vector_may_be_direct(v) &&
 	       whelp_desc_present(d) && whelp_desc_type(d) == WHELP_GATE_TRAP;
 }
-#line 447 "chapters/46-host-interrupts.nw"
+#line 453 "chapters/46-host-interrupts.nw"
 static inline u32 whelp_stub_dpl(u32 v, const struct whelp_desc *d)
 {
 	if (v == WHELP_HCALL_VECTOR)
@@ -186,7 +188,7 @@ static inline u32 whelp_stub_dpl(u32 v, const struct whelp_desc *d)
 		return 0;
 	return whelp_desc_dpl(d);
 }
-#line 575 "chapters/46-host-interrupts.nw"
+#line 581 "chapters/46-host-interrupts.nw"
 #define WHELP_EFLAGS_TF		0x00000100	/* single step */
 #define WHELP_EFLAGS_IF		0x00000200	/* interrupts on */
 #define WHELP_EFLAGS_NT		0x00004000	/* nested task */
@@ -223,7 +225,7 @@ static inline bool whelp_build_frame(struct whelp_frame *f,
 	f->esp = (outer ? esp1 : r->esp) - 4 * f->n;
 	return true;
 }
-#line 625 "chapters/46-host-interrupts.nw"
+#line 631 "chapters/46-host-interrupts.nw"
 typedef bool whelp_push_fn(void *ctx, u32 vaddr, u32 word);
 
 static inline bool whelp_push_frame(const struct whelp_frame *f, u32 base,
@@ -236,7 +238,7 @@ static inline bool whelp_push_frame(const struct whelp_frame *f, u32 base,
 			return false;
 	return true;
 }
-#line 646 "chapters/46-host-interrupts.nw"
+#line 652 "chapters/46-host-interrupts.nw"
 static inline void whelp_enter_handler(struct whelp_regs *r,
 				       const struct whelp_frame *f,
 				       const struct whelp_desc *gate)
@@ -248,7 +250,7 @@ static inline void whelp_enter_handler(struct whelp_regs *r,
 	r->eflags &= ~(WHELP_EFLAGS_TF | WHELP_EFLAGS_NT | WHELP_EFLAGS_RF |
 		       WHELP_EFLAGS_VM);
 }
-#line 933 "chapters/46-host-interrupts.nw"
+#line 939 "chapters/46-host-interrupts.nw"
 enum whelp_irq_action {
 	WHELP_IRQ_NONE,		/* no line is ready */
 	WHELP_IRQ_MASKED,	/* one is, but the virtual flag is off */
@@ -271,12 +273,12 @@ whelp_irq_choose(u32 pending, u32 blocked, u32 irq_enabled,
 	*irq = __builtin_ctz(ready);
 	return WHELP_IRQ_DELIVER;
 }
-#line 963 "chapters/46-host-interrupts.nw"
+#line 969 "chapters/46-host-interrupts.nw"
 static inline bool whelp_irq_wakes(u32 pending, u32 blocked)
 {
 	return (pending & ~blocked) != 0;
 }
-#line 1110 "chapters/46-host-interrupts.nw"
+#line 1116 "chapters/46-host-interrupts.nw"
 #define WHELP_EXIT_COUNTERS (WHELP_EXIT_TRAPS + WHELP_HC_COUNT)
 
 _Static_assert(WHELP_REG_EXITS_TRAP + 4 * WHELP_EXIT_TRAPS <=

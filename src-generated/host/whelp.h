@@ -42,7 +42,7 @@ struct whelp_guest {
 	bool dead;			/* event holds the death, for good */
 	bool event_ready;		/* event waits for the Launcher */
 	struct whelp_event event;
-#line 465 "chapters/46-host-interrupts.nw"
+#line 471 "chapters/46-host-interrupts.nw"
 	/* chapter 46: interrupts and traps */
 	struct whelp_desc idt[WHELP_NR_VECTORS];	/* Guest's, checked */
 	bool direct_stack;	/* real gates made with a ring-1 stack */
@@ -108,12 +108,12 @@ int whelp_guest_write(struct whelp_guest *g, u32 addr, const void *src,
 		      u32 len);
 struct page *whelp_pin_user_page(struct whelp_guest *g, u32 pfn);
 void whelp_unpin_user_page(struct page *page);
-#line 797 "chapters/46-host-interrupts.nw"
+#line 803 "chapters/46-host-interrupts.nw"
 /* interrupts.c */
 #define WHELP_SHARED_AT(field) offsetof(struct whelp_shared, field)
 bool whelp_shared_get(struct whelp_guest *g, u32 offset, u32 *val);
 bool whelp_shared_put(struct whelp_guest *g, u32 offset, u32 val);
-#line 1227 "chapters/46-host-interrupts.nw"
+#line 1233 "chapters/46-host-interrupts.nw"
 void whelp_hc_load_idt_entry(struct whelp_guest *g, u32 vector, u32 lo,
 			     u32 hi);
 bool whelp_deliver_trap(struct whelp_guest *g, u32 vector, u32 errcode);

@@ -509,7 +509,7 @@ static void check_storm(int fd, whelp_u32 mem, long long guests)
 	expect("the storm leaves no Guest behind", live_guests(), guests);
 }
 
-#line 1568 "chapters/41-host-device.nw"
+#line 1569 "chapters/41-host-device.nw"
 #define GUEST_STR(x) #x
 #define GUEST_XSTR(x) GUEST_STR(x)
 #define GUEST_VA(addr) GUEST_XSTR(WHELP_KERNEL_ADDRESS) "+" GUEST_XSTR(addr)
@@ -546,6 +546,7 @@ asm(".pushsection .rodata\n"
 
     "guest_waits:\n"
     GUEST_INIT
+    "	cmpl $0, " GUEST_VA(FLAG_ADDR) "\n"
     "	movl $1, " GUEST_VA(MARK_ADDR) "\n"
     "1:	cmpl $0, " GUEST_VA(FLAG_ADDR) "\n"
     "	je 1b\n"
@@ -575,7 +576,7 @@ extern const char guest_marks[], guest_marks_end[];
 extern const char guest_waits[], guest_waits_end[];
 extern const char guest_traps[], guest_traps_handler[], guest_traps_end[];
 
-#line 1648 "chapters/41-host-device.nw"
+#line 1650 "chapters/41-host-device.nw"
 static unsigned char *start_guest(int *fd, const char *code,
 				  const char *end)
 {
@@ -646,7 +647,7 @@ static int event_is(const struct whelp_event *ev, whelp_u32 how,
 	       strstr(reason, text) != NULL;
 }
 
-#line 1737 "chapters/41-host-device.nw"
+#line 1739 "chapters/41-host-device.nw"
 static int child_status(pid_t pid)
 {
 	int status;
@@ -706,7 +707,7 @@ static void check_other_process(long long guests)
 	expect("and destroys the Guest", wait_count("guests", guests), guests);
 }
 
-#line 1816 "chapters/41-host-device.nw"
+#line 1818 "chapters/41-host-device.nw"
 enum memory_deed { DEED_MUNMAP, DEED_PROT_NONE, DEED_PROT_READ };
 
 struct deed_args {
@@ -770,7 +771,7 @@ static void check_memory_deed(const char *name, enum memory_deed deed,
 	expect(what, wait_count("guests", guests), guests);
 }
 
-#line 1891 "chapters/41-host-device.nw"
+#line 1893 "chapters/41-host-device.nw"
 struct reader_args {
 	int fd;
 	long long result;
@@ -824,7 +825,7 @@ static void check_close_during_read(long long guests)
 	signal(SIGUSR1, SIG_DFL);
 }
 
-#line 1956 "chapters/41-host-device.nw"
+#line 1958 "chapters/41-host-device.nw"
 struct replace_args {
 	unsigned char *mem;
 	pthread_t reader;
@@ -885,7 +886,7 @@ static void check_memory_replaced(long long guests)
 	signal(SIGUSR1, SIG_DFL);
 }
 
-#line 2040 "chapters/41-host-device.nw"
+#line 2042 "chapters/41-host-device.nw"
 static void run_at(const char *what, whelp_u32 eip, long long guests)
 {
 	struct whelp_event ev;
@@ -935,7 +936,7 @@ static void check_switcher_eip(whelp_u32 logged, long long guests)
 		run_at("the Switcher's code", logged, guests);
 }
 
-#line 2106 "chapters/41-host-device.nw"
+#line 2108 "chapters/41-host-device.nw"
 static void run_traps(int with_gate, struct whelp_event *ev)
 {
 	whelp_u32 handler, lo, hi;
@@ -997,7 +998,7 @@ static void check_slot_reuse(long long guests)
 	expect("no Guest is left", wait_count("guests", guests), guests);
 }
 
-#line 2176 "chapters/41-host-device.nw"
+#line 2178 "chapters/41-host-device.nw"
 int main(int argc, char *argv[])
 {
 	void *noaccess = mmap(NULL, 4096, PROT_NONE,
