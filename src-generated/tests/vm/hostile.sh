@@ -110,6 +110,7 @@ punished fault-loop "trap 14 (page fault) at eip 0xdf000000" \
 	"cannot push its frame: the guest's stack at 0xbffffffc is not mapped"
 
 absorbed ring3-sweep "42 probes trapped in ring 3"
+absorbed int-sweep-ring3 "from ring 3, 256 of 256 vectors raised general protection"
 absorbed ring2-sweep "42 probes trapped in ring 2"
 punished ring3-hcall "trap 13 (general protection) at eip 0x" \
 	"error code 0xfa: the guest has no handler"
