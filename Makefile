@@ -203,9 +203,14 @@ fuzz-options: $(B)/fuzz/fuzz_options
 	$(call fuzz_run,$<,options)
 
 # ---------------------------------------------------------------- benchmarks
+# The console goes to build/bench/console.log as well; tools/bench-data.sh
+# turns it into build/bench/results.dat, the file the book's plot reads.
 bench: deps
 	@$(MAKE) -s all
-	@tests/run-vm.sh --show bench
+	@mkdir -p $(B)/bench
+	@tests/run-vm.sh --show bench | tee $(B)/bench/console.log
+	@tools/bench-data.sh $(B)/bench/console.log > $(B)/bench/results.dat
+	@echo "bench: wrote $(B)/bench/results.dat"
 
 # ------------------------------------------------------ hypercall fuzzing
 # make fuzz: the long fuzzers. fuzz-hypercalls runs the fuzz scenario of
@@ -227,6 +232,13 @@ fuzz-hypercalls: deps
 book: $(B)/book/whelp.pdf
 $(B)/book/whelp.pdf: $(wildcard chapters/*.nw) $(wildcard book/*) $(wildcard figures/*)
 	@book/weave.sh
+
+# The HTML edition (book/html.sh): build/book/html/index.html.
+.PHONY: html
+html: $(B)/book/html/index.html
+$(B)/book/html/index.html: $(wildcard chapters/*.nw) \
+		$(wildcard book/* book/html/*) $(wildcard figures/*) tangle/manifest
+	@book/html.sh
 
 clean:
 	rm -rf $(B)/host $(B)/launcher $(B)/guest $(B)/tests $(B)/vm $(B)/book

@@ -1,9 +1,11 @@
 #!/bin/bash
 # make check: every test Whelp has, ending in one line "N passed, N failed".
-#   check.sh [--unit-only | --vm-only | --fuzz-only]
+#   check.sh [--unit-only | --vm-only | --fuzz-only | --html-only]
 # 1. the Check unit tests tangled from the chapters (build/tests/unit/);
 # 2. the distribution's own promises: src-generated/ is in sync with the
 #    chapters, a compiler error names the chapter line, the book builds;
+#    the HTML edition builds and its links, figures and search work in
+#    headless Chromium;
 # 3. short runs of the fuzzers (build/fuzz/), one result each;
 # 4. the scenarios in the host VM, once per machine configuration.
 set -uo pipefail
@@ -92,6 +94,40 @@ distribution_tests() {
 	fi
 }
 
+# The HTML edition in headless Chromium (tests/html/check.js): its links,
+# figures, search and phone layout, one PASS or FAIL line each.  The
+# browser driver is installed locally from tests/html/package-lock.json.
+html_tests() {
+	local node=build/tests/html-node line
+	if ! make -s html > "$logdir/html.log" 2>&1; then
+		fail "the HTML edition does not build (see $logdir/html.log)"
+		tail -20 "$logdir/html.log" | sed 's/^/    /'
+		return
+	fi
+	mkdir -p "$node"
+	if ! cmp -s tests/html/package-lock.json "$node/package-lock.json" ||
+		[ ! -d "$node/node_modules/playwright-core" ]; then
+		cp tests/html/package.json tests/html/package-lock.json "$node/"
+		if ! npm ci --prefix "$node" --no-audit --no-fund > "$logdir/html-npm.log" 2>&1; then
+			fail "npm ci of the HTML check's browser driver failed (see $logdir/html-npm.log)"
+			return
+		fi
+	fi
+	local status=0 before=$failed
+	NODE_PATH="$node/node_modules" timeout 120 node tests/html/check.js \
+		build/book/html "$logdir" > "$logdir/html-check.log" 2>&1 || status=$?
+	while IFS= read -r line; do
+		case $line in
+		"PASS: "*) pass "${line#PASS: }" ;;
+		"FAIL: "*) fail "${line#FAIL: }" ;;
+		*) echo "$line" ;;
+		esac
+	done < "$logdir/html-check.log"
+	if [ $status -ne 0 ] && [ $failed -eq $before ]; then
+		fail "the HTML check exited with status $status (see $logdir/html-check.log)"
+	fi
+}
+
 # One bounded run of a libFuzzer harness from a fresh corpus of SEEDS on
 # two processes: one PASS with the number of inputs it ran, or one FAIL
 # naming the crashing input it saved under $logdir.
@@ -168,7 +204,8 @@ case $only in
 --unit-only) unit_tests ;;
 --vm-only) vm_tests ;;
 --fuzz-only) fuzz_tests ;;
-*) unit_tests; distribution_tests; fuzz_tests; vm_tests ;;
+--html-only) html_tests ;;
+*) unit_tests; distribution_tests; html_tests; fuzz_tests; vm_tests ;;
 esac
 
 echo "$passed passed, $failed failed"

@@ -17,7 +17,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 packages="qemu-system-x86 noweb texlive-latex-base texlive-latex-recommended
 texlive-latex-extra texlive-pictures texlive-fonts-recommended pandoc check
 pkg-config gcc gcc-multilib libc6-dev-i386 make cpio xz-utils zstd gawk
-poppler-utils bc lmodern clang-14 libclang-rt-14-dev"
+poppler-utils bc lmodern clang-14 libclang-rt-14-dev chromium nodejs"
+# The HTML edition's check drives Chromium from Node (tests/html/); npm
+# comes with Debian's nodejs only as a package of its own.
+command -v npm > /dev/null 2>&1 || packages="$packages npm"
 
 missing=
 for p in $packages; do

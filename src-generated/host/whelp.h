@@ -16,7 +16,7 @@
 #include "shadow.h"
 #include "switcher.h"
 
-#line 422 "chapters/41-host-device.nw"
+#line 436 "chapters/41-host-device.nw"
 /* The most RAM a Guest may have: 256 MiB, in 4 KiB frames. */
 #define WHELP_MAX_GUEST_PFNS (256u * 1024 * 1024 / 4096)
 /* The most I/O window above it: 64 MiB, in 4 KiB frames. */
@@ -42,7 +42,7 @@ struct whelp_guest {
 	bool dead;			/* event holds the death, for good */
 	bool event_ready;		/* event waits for the Launcher */
 	struct whelp_event event;
-#line 457 "chapters/46-host-interrupts.nw"
+#line 472 "chapters/46-host-interrupts.nw"
 	/* the chapter "Interrupts and traps" */
 	struct whelp_desc idt[WHELP_NR_VECTORS];	/* Guest's, checked */
 	bool direct_stack;	/* real gates made with a ring-1 stack */
@@ -62,7 +62,7 @@ struct whelp_file {
 	bool answer_ready;		/* a GETREG answer waits for read() */
 	u32 answer;
 };
-#line 299 "chapters/41-host-device.nw"
+#line 313 "chapters/41-host-device.nw"
 /* The longest request: INITIALIZE and its four arguments. */
 #define WHELP_REQUEST_MAX_WORDS 5
 
@@ -72,22 +72,22 @@ struct whelp_request_type {
 	bool lockless;		/* runs without the file's mutex */
 	int (*handle)(struct whelp_file *wf, const u32 *arg);
 };
-#line 242 "chapters/41-host-device.nw"
+#line 256 "chapters/41-host-device.nw"
 /* guest.c */
 struct whelp_guest *whelp_guest_create(void __user *mem_base, u32 pfn_limit,
 				       u32 device_limit, u32 entry);
 void whelp_guest_destroy(struct whelp_guest *g);
-#line 311 "chapters/41-host-device.nw"
+#line 325 "chapters/41-host-device.nw"
 /* requests.c */
 const struct whelp_request_type *whelp_find_request(u32 nr);
-#line 819 "chapters/41-host-device.nw"
+#line 833 "chapters/41-host-device.nw"
 /* run.c: called with the file's mutex held */
 ssize_t whelp_run_guest(struct whelp_guest *g, char __user *buf, size_t len);
-#line 871 "chapters/41-host-device.nw"
+#line 885 "chapters/41-host-device.nw"
 /* device.c */
 int whelp_device_register(void);
 void whelp_device_unregister(void);
-#line 305 "chapters/42-host-run.nw"
+#line 318 "chapters/42-host-run.nw"
 /* run.c */
 int whelp_guest_run_init(struct whelp_guest *g);
 void whelp_guest_run_free(struct whelp_guest *g);
@@ -108,12 +108,12 @@ int whelp_guest_write(struct whelp_guest *g, u32 addr, const void *src,
 		      u32 len);
 struct page *whelp_pin_user_page(struct whelp_guest *g, u32 pfn);
 void whelp_unpin_user_page(struct page *page);
-#line 790 "chapters/46-host-interrupts.nw"
+#line 805 "chapters/46-host-interrupts.nw"
 /* interrupts.c */
 #define WHELP_SHARED_AT(field) offsetof(struct whelp_shared, field)
 bool whelp_shared_get(struct whelp_guest *g, u32 offset, u32 *val);
 bool whelp_shared_put(struct whelp_guest *g, u32 offset, u32 val);
-#line 1208 "chapters/46-host-interrupts.nw"
+#line 1238 "chapters/46-host-interrupts.nw"
 void whelp_hc_load_idt_entry(struct whelp_guest *g, u32 vector, u32 lo,
 			     u32 hi);
 bool whelp_deliver_trap(struct whelp_guest *g, u32 vector, u32 errcode);
