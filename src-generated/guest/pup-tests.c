@@ -370,7 +370,8 @@ static void check_fault(whelp_u32 vector, whelp_u32 errcode, whelp_u32 hits,
 	      "  ... at the faulting instruction, with its error code");
 	if (trap_expected.seen.eip != trap_at ||
 	    trap_expected.seen.errcode != errcode)
-		printk("pup-test:   eip 0x%x error code 0x%x; expected 0x%x, 0x%x\n",
+		printk("pup-test:   eip 0x%x error code 0x%x; expected 0x%x, "
+		       "0x%x\n",
 		       trap_expected.seen.eip, trap_expected.seen.errcode,
 		       trap_at, errcode);
 }
@@ -423,7 +424,7 @@ static void test_faults(void)
 	check_eq(trap_expected.cr2, code,
 		 "  ... and cr2 in the shared page is the address");
 }
-#line 1085 "chapters/12-pup-traps.nw"
+#line 1086 "chapters/12-pup-traps.nw"
 static void spin_ms(whelp_u32 ms)
 {
 	whelp_u32 start = pup_uptime_ms();
@@ -441,7 +442,7 @@ static int wait_tick(whelp_u32 after, whelp_u32 ms)
 			return 0;
 	return 1;
 }
-#line 1112 "chapters/12-pup-traps.nw"
+#line 1113 "chapters/12-pup-traps.nw"
 static volatile whelp_u32 tick_frame_eflags, tick_entry_flag;
 
 static void record_tick(struct pup_regs *r)
@@ -466,7 +467,7 @@ static void test_interrupt_arrives(void)
 		 "its frame says the flag was on");
 	pup_tick = saved;
 }
-#line 1146 "chapters/12-pup-traps.nw"
+#line 1147 "chapters/12-pup-traps.nw"
 static void test_flag_holds_back(void)
 {
 	whelp_u32 t = pup_ticks;
@@ -482,7 +483,7 @@ static void test_flag_holds_back(void)
 	irq_disable();
 	check_eq(pup_shared.irq_pending, 0, "irq_pending is clear again");
 }
-#line 1169 "chapters/12-pup-traps.nw"
+#line 1170 "chapters/12-pup-traps.nw"
 static void test_blocked_line(void)
 {
 	whelp_u32 t = pup_ticks, bit = 1u << WHELP_IRQ_TIMER;
@@ -499,7 +500,7 @@ static void test_blocked_line(void)
 	check_eq(pup_ticks, t + 1, "unblocked, it is delivered");
 	irq_disable();
 }
-#line 1197 "chapters/12-pup-traps.nw"
+#line 1198 "chapters/12-pup-traps.nw"
 static void test_halt(void)
 {
 	whelp_u32 t = pup_ticks, start = pup_uptime_ms(), slept;
@@ -531,7 +532,7 @@ static void test_periodic(void)
 	check(n <= 31, "the clock never ticks early");
 	check(n >= 10, "the clock ticks about every 10 ms");
 }
-#line 1241 "chapters/12-pup-traps.nw"
+#line 1242 "chapters/12-pup-traps.nw"
 static volatile unsigned int storm_left;
 static volatile whelp_u32 storm_lowest_frame;
 
@@ -572,7 +573,7 @@ static void test_storm(void)
 	check((whelp_u32)&t - first_frame < 512,
 	      "  ... and the kernel stack does not creep");
 }
-#line 1290 "chapters/12-pup-traps.nw"
+#line 1291 "chapters/12-pup-traps.nw"
 static void test_time(void)
 {
 	check(pup_shared.tsc_khz != 0,
@@ -595,7 +596,7 @@ static void traps_suite(void)
 	test_storm();
 	clock_start();
 }
-#line 1324 "chapters/12-pup-traps.nw"
+#line 1325 "chapters/12-pup-traps.nw"
 extern char traps_oops_insn[];
 asm(".pushsection .text\n"
     "traps_oops_insn:\n\t"
@@ -735,13 +736,14 @@ static void test_syscall_cost(void)
 	pid = proc_spawn("getpids", "20000", 0);
 	proc_wait_kernel(pid, &end);
 	sys_us = pup_cycles_to_us(pup_rdtsc() - t0);
-	printk("pup-test:   1000 hypercalls in %u us, 20000 system calls in %u us\n",
+	printk("pup-test:   1000 hypercalls in %u us, 20000 system calls in %u "
+	       "us\n",
 	       hcall_us, sys_us);
 	check_eq(end.status, 0, "getpid answers the same 20000 times");
 	check(sys_us * 4 < hcall_us * 20,
 	      "a system call costs less than a quarter of a hypercall");
 }
-#line 1184 "chapters/14-pup-programs.nw"
+#line 1185 "chapters/14-pup-programs.nw"
 static void test_family(void)
 {
 	struct proc_end end;
@@ -780,7 +782,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1229 "chapters/14-pup-programs.nw"
+#line 1230 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -801,10 +803,10 @@ static const struct pup_suite suites[] = {
 	{ "paging-downgrade", deadly_downgrade, 1 },
 	{ "paging-unmapped", deadly_unmapped, 1 },
 	{ "paging-stale", deadly_stale, 1 },
-#line 1340 "chapters/12-pup-traps.nw"
+#line 1341 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1238 "chapters/14-pup-programs.nw"
+#line 1239 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 701 "chapters/11-pup-paging.nw"

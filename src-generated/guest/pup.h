@@ -134,7 +134,7 @@ struct proc {
 	struct pup_aspace as;
 	whelp_u32 kstack_top;	/* what SET_STACK names for it */
 	whelp_u32 ksp;		/* its kernel stack pointer, switched out */
-	unsigned int trap_depth;	/* the trap handler's count, for its stack */
+	unsigned int trap_depth;	/* the trap handler's, for its stack */
 	struct proc *next;	/* in the run queue */
 	whelp_u32 wake_at;	/* SLEEPING: until this uptime, in ms */
 	int status;		/* ZOMBIE: how it ended */

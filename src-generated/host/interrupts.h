@@ -155,11 +155,12 @@ static inline const char *whelp_gate_problem(enum whelp_gate_verdict v)
 	case WHELP_GATE_NOT_KERNEL_CODE:
 		return "its segment is not the guest kernel's code segment";
 	case WHELP_GATE_USER_ERRCODE:
-		return "ring 3 could raise it without the error code its handler expects";
+		return "ring 3 could raise it without the error code its "
+		       "handler expects";
 	}
 	return "unknown";
 }
-#line 416 "chapters/46-host-interrupts.nw"
+#line 417 "chapters/46-host-interrupts.nw"
 static inline bool whelp_vector_in_real_idt(u32 v)
 {
 	return v < WHELP_IRQ_VECTOR_BASE || v == WHELP_SYSCALL_VECTOR;
@@ -179,7 +180,7 @@ static inline bool whelp_gate_is_direct(u32 v, const struct whelp_desc *d,
 	return have_stack && whelp_vector_may_be_direct(v) &&
 	       whelp_desc_present(d) && whelp_desc_type(d) == WHELP_GATE_TRAP;
 }
-#line 454 "chapters/46-host-interrupts.nw"
+#line 455 "chapters/46-host-interrupts.nw"
 static inline u32 whelp_stub_dpl(u32 v, const struct whelp_desc *d)
 {
 	if (v == WHELP_HCALL_VECTOR)
@@ -189,7 +190,7 @@ static inline u32 whelp_stub_dpl(u32 v, const struct whelp_desc *d)
 		return 0;
 	return whelp_desc_dpl(d);
 }
-#line 582 "chapters/46-host-interrupts.nw"
+#line 583 "chapters/46-host-interrupts.nw"
 #define WHELP_EFLAGS_TF		0x00000100	/* single step */
 #define WHELP_EFLAGS_IF		0x00000200	/* interrupts on */
 #define WHELP_EFLAGS_NT		0x00004000	/* nested task */
@@ -226,7 +227,7 @@ static inline bool whelp_build_frame(struct whelp_frame *f,
 	f->esp = (outer ? esp1 : r->esp) - 4 * f->n;
 	return true;
 }
-#line 632 "chapters/46-host-interrupts.nw"
+#line 633 "chapters/46-host-interrupts.nw"
 typedef bool whelp_push_fn(void *ctx, u32 vaddr, u32 word);
 
 static inline bool whelp_push_frame(const struct whelp_frame *f, u32 base,
@@ -239,7 +240,7 @@ static inline bool whelp_push_frame(const struct whelp_frame *f, u32 base,
 			return false;
 	return true;
 }
-#line 653 "chapters/46-host-interrupts.nw"
+#line 654 "chapters/46-host-interrupts.nw"
 static inline void whelp_enter_handler(struct whelp_regs *r,
 				       const struct whelp_frame *f,
 				       const struct whelp_desc *gate)
@@ -251,7 +252,7 @@ static inline void whelp_enter_handler(struct whelp_regs *r,
 	r->eflags &= ~(WHELP_EFLAGS_TF | WHELP_EFLAGS_NT | WHELP_EFLAGS_RF |
 		       WHELP_EFLAGS_VM);
 }
-#line 943 "chapters/46-host-interrupts.nw"
+#line 944 "chapters/46-host-interrupts.nw"
 enum whelp_irq_action {
 	WHELP_IRQ_NONE,		/* no line is ready */
 	WHELP_IRQ_MASKED,	/* one is, but the virtual flag is off */
@@ -274,12 +275,12 @@ whelp_irq_choose(u32 pending, u32 blocked, u32 irq_enabled,
 	*irq = __builtin_ctz(ready);
 	return WHELP_IRQ_DELIVER;
 }
-#line 973 "chapters/46-host-interrupts.nw"
+#line 974 "chapters/46-host-interrupts.nw"
 static inline bool whelp_irq_wakes(u32 pending, u32 blocked)
 {
 	return (pending & ~blocked) != 0;
 }
-#line 1120 "chapters/46-host-interrupts.nw"
+#line 1121 "chapters/46-host-interrupts.nw"
 #define WHELP_EXIT_COUNTERS (WHELP_EXIT_TRAPS + WHELP_HC_COUNT)
 
 _Static_assert(WHELP_REG_EXITS_TRAP + 4 * WHELP_EXIT_TRAPS <=

@@ -42,7 +42,7 @@ struct whelp_guest {
 	bool dead;			/* event holds the death, for good */
 	bool event_ready;		/* event waits for the Launcher */
 	struct whelp_event event;
-#line 472 "chapters/46-host-interrupts.nw"
+#line 473 "chapters/46-host-interrupts.nw"
 	/* the chapter "Interrupts and traps" */
 	struct whelp_desc idt[WHELP_NR_VECTORS];	/* Guest's, checked */
 	bool direct_stack;	/* real gates made with a ring-1 stack */
@@ -97,7 +97,7 @@ __printf(2, 0) void whelp_vkill_guest(struct whelp_guest *g,
 				      const char *fmt, va_list ap);
 void whelp_guest_shutdown(struct whelp_guest *g, u32 how, const char *msg,
 			  u32 len);
-#line 299 "chapters/43-host-hypercalls.nw"
+#line 300 "chapters/43-host-hypercalls.nw"
 /* hypercalls.c */
 void whelp_do_hcall(struct whelp_guest *g);
 #line 164 "chapters/44-host-memory.nw"
@@ -108,12 +108,12 @@ int whelp_guest_write(struct whelp_guest *g, u32 addr, const void *src,
 		      u32 len);
 struct page *whelp_pin_user_page(struct whelp_guest *g, u32 pfn);
 void whelp_unpin_user_page(struct page *page);
-#line 805 "chapters/46-host-interrupts.nw"
+#line 806 "chapters/46-host-interrupts.nw"
 /* interrupts.c */
 #define WHELP_SHARED_AT(field) offsetof(struct whelp_shared, field)
 bool whelp_shared_get(struct whelp_guest *g, u32 offset, u32 *val);
 bool whelp_shared_put(struct whelp_guest *g, u32 offset, u32 val);
-#line 1238 "chapters/46-host-interrupts.nw"
+#line 1239 "chapters/46-host-interrupts.nw"
 void whelp_hc_load_idt_entry(struct whelp_guest *g, u32 vector, u32 lo,
 			     u32 hi);
 bool whelp_deliver_trap(struct whelp_guest *g, u32 vector, u32 errcode);

@@ -17,7 +17,8 @@ if [ -z "$summary" ]; then
 elif [ "$failed" -ne 0 ]; then
 	bad "$failed of $cases cases disagree with the architecture"
 elif [ "$cases" -lt $((16 * 32 * 3 * 2)) ]; then
-	bad "only $cases cases ran, fewer than the $((16 * 32 * 3 * 2)) of the product"
+	bad "only $cases cases ran, fewer than the" \
+	"$((16 * 32 * 3 * 2)) of the product"
 else
 	say "$summary, in about $((t1 - t0)) s"
 fi

@@ -8,14 +8,16 @@ native=$(echo "$out" | sed -n 's/^bench: native-syscall \([0-9]*\) cycles$/\1/p'
 expect 0 whelp --memory 32M /guests/bench.elf
 hcall=$(echo "$out" | sed -n 's/^bench: hypercall \([0-9]*\) cycles$/\1/p')
 fault=$(echo "$out" | sed -n 's/^bench: page-fault \([0-9]*\) cycles$/\1/p')
-if [ -n "$native" ] && [ -n "$hcall" ] && [ -n "$fault" ] && [ "$native" -gt 0 ]; then
+if [ -n "$native" ] && [ -n "$hcall" ] && [ -n "$fault" ] &&
+   [ "$native" -gt 0 ]; then
 	echo "  native null system call  $native cycles    1.0x"
 	awk -v n="$native" -v h="$hcall" -v f="$fault" 'BEGIN {
 		printf "  null hypercall           %s cycles    %.1fx\n", h, h / n
 		printf "  host-resolved page fault %s cycles    %.1fx\n", f, f / n
 	}'
 else
-	bad "a measurement is missing: native '$native', hypercall '$hcall', fault '$fault'"
+	bad "a measurement is missing: native '$native'," \
+	"hypercall '$hcall', fault '$fault'"
 fi
 expect_param pinned_pages 0
 unload_module

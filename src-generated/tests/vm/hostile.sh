@@ -96,7 +96,8 @@ trapped divide "0 (divide error)" 0x0
 trapped single-step "1 (debug)" 0x0
 trapped nt-iret "10 (invalid TSS)" 0x0
 absorbed privileged-sweep "40 probes trapped into the guest's own handlers"
-absorbed int-sweep "19 vectors reached the guest's gates, 235 raised general protection"
+absorbed int-sweep "19 vectors reached the guest's gates," \
+	"235 raised general protection"
 absorbed int-7 "int \$7 with TS clear" "trap 7, error code 0x0"
 absorbed iopl-popf "cli still faults"
 absorbed tf-hcall "no debug trap follows"

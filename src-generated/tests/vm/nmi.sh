@@ -30,7 +30,8 @@ if wait_for_text /tmp/nmi.out "hostile: spinning" 60; then
 	else
 		bad "$got NMI backtraces, expected $((20 * cpus))"
 	fi
-	say "$(grep -c whelp_run_guest_once /tmp/nmi.log) of them came through the Switcher"
+	say "$(grep -c whelp_run_guest_once /tmp/nmi.log) of them came" \
+	"through the Switcher"
 	if grep -E 'BUG:|Oops|WARNING:' /tmp/nmi.log; then
 		bad "the kernel complained while handling NMIs"
 	fi
