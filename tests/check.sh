@@ -107,6 +107,18 @@ kernel log after gamma:
 	fi
 	rm -rf "$tmp"
 
+	# One version number: the Launcher's --version and the module's.
+	local ver modver
+	ver=$(build/launcher/whelp --version 2>&1 | sed -n 's/^whelp \([^ ]*\) .*/\1/p')
+	modver=$(strings -a build/host/whelp.ko 2>/dev/null | sed -n 's/^version=//p')
+	if [ -n "$ver" ] && [ "$ver" = "$modver" ] &&
+		strings -a build/host/whelp.ko | grep -q '^author=.' &&
+		strings -a build/host/whelp.ko | grep -q '^description=.'; then
+		pass "whelp --version and the module's metadata agree: $ver"
+	else
+		fail "the Launcher says version '$ver', the module '$modver' (or has no author or description)"
+	fi
+
 	if make -s book > "$logdir/book.log" 2>&1; then
 		pass "the book builds (build/book/whelp.pdf)"
 	else

@@ -130,4 +130,6 @@ module_init(whelp_init);
 module_exit(whelp_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The Whelp authors");
 MODULE_DESCRIPTION("Whelp, a hypervisor you can read: the Host");
+MODULE_VERSION(WHELP_VERSION);

@@ -8,7 +8,7 @@
 #include "whelp_abi.h"
 
 #line 117 "chapters/20-launcher-options.nw"
-#define WHELP_LAUNCHER_VERSION "0.1"
+#define WHELP_LAUNCHER_VERSION WHELP_VERSION
 #define WHELP_DEVICE_DEFAULT "/dev/whelp"
 #define WHELP_MEM_DEFAULT (32u * 1024 * 1024)
 #define WHELP_MEM_MIN (1u * 1024 * 1024)
