@@ -32,14 +32,14 @@
 #define WHELP_SHUTDOWN_RESTART		2
 #define WHELP_SHUTDOWN_CRASH		3
 #define WHELP_SHUTDOWN_KILLED		4	/* the Host's verdict */
-#line 547 "chapters/03-abi.nw"
+#line 570 "chapters/03-abi.nw"
 #define WHELP_IRQ_VECTOR_BASE	32	/* line n arrives at vector 32 + n */
 #define WHELP_IRQ_TIMER		0	/* the line of SET_CLOCKEVENT */
 #define WHELP_SYSCALL_VECTOR	0x80	/* the one direct vector above 31 */
 #line 243 "chapters/03-abi.nw"
 #define WHELP_GUEST_KERNEL_CS 0x51	/* GDT entry 10, RPL 1 */
 #define WHELP_GUEST_KERNEL_DS 0x59	/* GDT entry 11, RPL 1 */
-#line 524 "chapters/03-abi.nw"
+#line 547 "chapters/03-abi.nw"
 #define WHELP_GDT_ENTRIES	32
 #define WHELP_GDT_HOST_ENTRIES	0x80033c01	/* bit n: entry n is the Host's */
 #define WHELP_GDT_TLS_FIRST	6	/* LOAD_TLS: entries 6, 7 and 8 */
@@ -97,7 +97,7 @@ struct whelp_async_call {
 	whelp_u32 nr;
 	whelp_u32 arg1, arg2, arg3, arg4;
 };
-#line 505 "chapters/03-abi.nw"
+#line 528 "chapters/03-abi.nw"
 struct whelp_desc {
 	whelp_u32 lo, hi;	/* a GDT or IDT entry as the processor has it */
 };
@@ -128,10 +128,57 @@ struct whelp_event {
 	whelp_u32 len;		/* bytes of text, at most WHELP_EVENT_TEXT_MAX */
 	char text[WHELP_EVENT_TEXT_MAX];	/* not NUL-terminated */
 };
-#line 575 "chapters/03-abi.nw"
+#line 598 "chapters/03-abi.nw"
 #define WHELP_EXIT_TRAPS	257	/* trap numbers 0 to 256 */
 #define WHELP_REG_EXITS_TRAP	0x10000u	/* + 4 * trap number */
 #define WHELP_REG_EXITS_HCALL	0x11000u	/* + 4 * hypercall number */
+#line 611 "chapters/03-abi.nw"
+static inline const char *whelp_hcall_name(whelp_u32 nr)
+{
+	static const char *const names[WHELP_HC_COUNT] = {
+		[WHELP_HC_FLUSH_ASYNC] = "flush_async",
+		[WHELP_HC_INIT] = "init",
+		[WHELP_HC_SHUTDOWN] = "shutdown",
+		[WHELP_HC_CONSOLE_WRITE] = "console_write",
+		[WHELP_HC_NEW_PGTABLE] = "new_pgtable",
+		[WHELP_HC_FLUSH_TLB] = "flush_tlb",
+		[WHELP_HC_LOAD_IDT_ENTRY] = "load_idt_entry",
+		[WHELP_HC_SET_STACK] = "set_stack",
+		[WHELP_HC_TS] = "ts",
+		[WHELP_HC_SET_CLOCKEVENT] = "set_clockevent",
+		[WHELP_HC_HALT] = "halt",
+		[WHELP_HC_SET_PTE] = "set_pte",
+		[WHELP_HC_SET_PGD] = "set_pgd",
+		[WHELP_HC_LOAD_TLS] = "load_tls",
+		[WHELP_HC_LOAD_GDT_ENTRY] = "load_gdt_entry",
+		[WHELP_HC_SEND_INTERRUPTS] = "send_interrupts",
+	};
+
+	return nr < WHELP_HC_COUNT ? names[nr] : (const char *)0;
+}
+
+static inline const char *whelp_trap_name(whelp_u32 trap)
+{
+	static const char *const names[] = {
+		"divide_error", "debug", "nmi", "breakpoint", "overflow",
+		"bound_range", "invalid_opcode", "device_not_available",
+		"double_fault", "coprocessor_overrun", "invalid_tss",
+		"segment_not_present", "stack_fault", "general_protection",
+		"page_fault", "spurious", "x87_error", "alignment_check",
+		"machine_check", "simd_error", "virtualization",
+		"control_protection",
+	};
+
+	if (trap < sizeof(names) / sizeof(names[0]))
+		return names[trap];
+	if (trap == WHELP_HCALL_VECTOR)
+		return "hypercall";
+	if (trap == WHELP_SYSCALL_VECTOR)
+		return "syscall";
+	if (trap == WHELP_EXIT_TRAPS - 1)
+		return "switch_fault";	/* the Switcher's entry faulted */
+	return (const char *)0;
+}
 #line 248 "chapters/03-abi.nw"
 struct whelp_regs {
 	/* pushed by the Switcher */

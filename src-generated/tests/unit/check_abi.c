@@ -57,6 +57,28 @@ START_TEST(request_numbers_never_zero)
 }
 END_TEST
 
+START_TEST(exit_names)
+{
+	whelp_u32 i, j;
+
+	for (i = 0; i < WHELP_HC_COUNT; i++) {
+		ck_assert_ptr_nonnull(whelp_hcall_name(i));
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(whelp_hcall_name(i),
+					 whelp_hcall_name(j));
+	}
+	ck_assert_ptr_null(whelp_hcall_name(WHELP_HC_COUNT));
+	ck_assert_str_eq(whelp_hcall_name(WHELP_HC_SET_PTE), "set_pte");
+	ck_assert_str_eq(whelp_trap_name(14), "page_fault");
+	ck_assert_str_eq(whelp_trap_name(18), "machine_check");
+	ck_assert_str_eq(whelp_trap_name(WHELP_HCALL_VECTOR), "hypercall");
+	ck_assert_str_eq(whelp_trap_name(0x80), "syscall");
+	ck_assert_str_eq(whelp_trap_name(256), "switch_fault");
+	ck_assert_ptr_null(whelp_trap_name(22));
+	ck_assert_ptr_null(whelp_trap_name(0xec));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("abi");
@@ -68,6 +90,7 @@ int main(void)
 	tcase_add_test(tc, shared_page_fits);
 	tcase_add_test(tc, boot_info_layout);
 	tcase_add_test(tc, page_table_masks);
+	tcase_add_test(tc, exit_names);
 	tcase_add_test(tc, event_layout);
 	tcase_add_test(tc, request_numbers_never_zero);
 	suite_add_tcase(s, tc);
