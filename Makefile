@@ -70,7 +70,7 @@ VM_PROGS = $(patsubst $(G)/tests/vm/%.c,$(B)/vm/tests/bin/%,$(wildcard $(G)/test
 VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
-.PHONY: help all deps tangle module launcher guests unit-tests initramfs book run \
+.PHONY: qemu-gdb gdb help all deps tangle module launcher guests unit-tests initramfs book run \
 	shell check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options
 
@@ -93,7 +93,8 @@ help:
 	@echo '  check       every test: unit, distribution, fuzzers, VM scenarios (~15 min)'
 	@echo '  check-unit  the Check unit tests only (seconds)'
 	@echo '  check-vm    the VM scenarios only, on VM_CONFIGS'
-	@echo '  qemu-gdb    the host VM waiting for gdb (see chapter 2); gdb -x build/gdb/whelp.gdb'
+	@echo '  qemu-gdb    the host VM waiting for gdb on one processor (chapter 2)'
+	@echo '  gdb         (another terminal) gdb attached, symbols loaded'
 	@echo '  all         (the default) module, Launcher, guests, tests, initramfs'
 	@echo '  tangle      chapters/*.nw -> src-generated/ (needs noweb)'
 	@echo '  book        weave the chapters into build/book/whelp.pdf (~2 min)'
@@ -193,6 +194,19 @@ run: deps
 shell: deps
 	@$(MAKE) -s all
 	@tests/run-vm.sh --shell
+
+# make qemu-gdb: the host VM waits for gdb on localhost:GDB_PORT, on one
+# processor unless SMP is given; make gdb (in another terminal) attaches
+# with the module's, the Switcher's and pup's symbols (chapter 2).
+GDB_PORT ?= 1234
+export GDB_PORT
+qemu-gdb: deps
+	@$(MAKE) -s all
+	@SMP=$(if $(filter command line environment,$(origin SMP)),$(SMP),1) \
+		tests/run-vm.sh --gdb
+
+gdb:
+	@tools/gdb.sh
 
 # ---------------------------------------------------------------- checking
 check: deps

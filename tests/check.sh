@@ -1,6 +1,6 @@
 #!/bin/bash
 # make check: every test Whelp has, ending in one line "N passed, N failed".
-#   check.sh [--unit-only | --vm-only | --fuzz-only]
+#   check.sh [--unit-only | --vm-only | --fuzz-only | --gdb-only]
 # 1. the Check unit tests tangled from the chapters (build/tests/unit/);
 # 2. the distribution's own promises: src-generated/ is in sync with the
 #    chapters, a compiler error names the chapter line, the book builds;
@@ -270,6 +270,48 @@ vm_run() {
 	fi
 }
 
+# make qemu-gdb's promise: gdb, attached to the host VM with the command
+# file tools/gdb-script.sh writes, stops in the Host, in the Switcher's
+# copy and in pup, each at a chapter line (chapter 2, "Debugging with gdb").
+gdb_tests() {
+	local port=$((20000 + $$ % 20000)) log=$logdir/vm-gdb.log
+	local glog=$logdir/gdb.log pid i want
+	mkdir -p build/gdb
+	: > "$log"
+	GDB_PORT=$port CPU=max SMP=1 tests/run-vm.sh --log "$log" gdb-stops &
+	pid=$!
+	for i in $(seq 240); do
+		grep -aq '=== whelp-gdb: ready' "$log" && break
+		kill -0 $pid 2> /dev/null || break
+		sleep 0.5
+	done
+	if ! tools/gdb-script.sh "$log" "$port" > build/gdb/check.gdb 2> "$glog"; then
+		fail "gdb: no command file from the VM's console (see $glog, $log)"
+		wait $pid
+		return
+	fi
+	timeout 120 gdb -nx -batch -x build/gdb/check.gdb \
+		-ex 'thbreak whelp_do_hcall' -ex 'thbreak whelp_switch_to_guest' \
+		-ex 'thbreak pup_main' -ex continue -ex continue -ex continue \
+		-ex 'info registers cs' -ex detach >> "$glog" 2>&1
+	wait $pid
+	# The Switcher's entry is also whelp_switcher_start, the name gdb gives.
+	for want in "whelp_switch chapters/50-switcher.nw" \
+		"pup_main chapters/10-pup-boot.nw" \
+		"whelp_do_hcall chapters/43-host-hypercalls.nw"; do
+		if grep -q "^Temporary breakpoint [0-9.]*, ${want% *}[a-z_]* (.*) at ${want#* }:[0-9]*\$" "$glog"; then
+			pass "gdb stops in ${want% *} at $(grep -o "${want#* }:[0-9]*" "$glog" | head -1)"
+		else
+			fail "gdb did not stop in ${want% *} at a line of ${want#* } (see $glog)"
+		fi
+	done
+	if grep -aq '=== whelp-test: PASS gdb-stops' "$log"; then
+		pass "gdb: the Guest ran on after gdb detached"
+	else
+		fail "gdb: the scenario did not pass after gdb (see $log)"
+	fi
+}
+
 vm_tests() {
 	local cfg
 	tests/run-vm.sh --check "$VM_SCENARIOS" || { fail "VM_SCENARIOS: $VM_SCENARIOS"; return; }
@@ -285,7 +327,8 @@ case $only in
 --unit-only) unit_tests ;;
 --vm-only) vm_tests ;;
 --fuzz-only) fuzz_tests ;;
-*) unit_tests; distribution_tests; fuzz_tests; vm_tests ;;
+--gdb-only) gdb_tests ;;
+*) unit_tests; distribution_tests; fuzz_tests; gdb_tests; vm_tests ;;
 esac
 
 echo "$passed passed, $failed failed"

@@ -7,6 +7,10 @@
 #   run-vm.sh --log FILE NAMES    quiet; the console goes to FILE, as it
 #                                 comes (check.sh follows it)
 #   run-vm.sh --check NAMES       only check that the scenarios exist
+#   run-vm.sh --gdb               make qemu-gdb: QEMU waits for gdb (-S) on
+#                                 localhost:GDB_PORT (1234); the console is
+#                                 on the terminal and in build/gdb/console.log
+# With GDB_PORT set, --log also lets gdb attach there (make check's test).
 # NAMES is a comma-separated list of scenarios (tests/vm/NAME.sh, tangled
 # from the chapters) or "all"; an unknown name stops before the VM boots.
 # Knobs from the environment: CPU (max), SMP (2), MEM (512), VM_TIMEOUT (s).
@@ -30,7 +34,7 @@ check_scenarios() {
 		bad=1
 	fi
 	if [ $bad -ne 0 ]; then
-		echo "run-vm: the scenarios are: all (every one but bench*), ${known% }" | fold -s -w 78 >&2
+		echo "run-vm: the scenarios are: all (every one but bench* and gdb-*), ${known% }" | fold -s -w 78 >&2
 		exit 2
 	fi
 }
@@ -99,6 +103,13 @@ watch_console() {
 }
 
 case $mode in
+--gdb)
+	log=build/gdb/console.log
+	mkdir -p "$(dirname "$log")"
+	: > "$log"
+	echo "run-vm: QEMU waits for gdb on localhost:${GDB_PORT:-1234}: run 'make gdb' in another terminal; Ctrl-A X quits QEMU" >&2
+	"${qemu[@]}" -gdb "tcp:localhost:${GDB_PORT:-1234}" -S \
+		-append "$append whelp.run=gdb" | tee "$log" || true ;;
 --shell)
 	echo "run-vm: Ctrl-A X quits QEMU; 'exit' in the shell powers the VM off" >&2
 	"${qemu[@]}" -append "$append whelp.run=shell" || true ;;
@@ -128,6 +139,7 @@ case $mode in
 	log=$1; shift
 	: > "$log"
 	watch_console "$log"
+	[ -z "${GDB_PORT:-}" ] || qemu+=(-gdb "tcp:localhost:$GDB_PORT")
 	timeout "${VM_TIMEOUT:-900}" "${qemu[@]}" -append "$append quiet whelp.run=$1" \
 		< /dev/null > "$log" 2>&1 || true ;;
 *)
