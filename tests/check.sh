@@ -1,6 +1,6 @@
 #!/bin/bash
 # make check: every test Whelp has, ending in one line "N passed, N failed".
-#   check.sh [--unit-only | --vm-only | --fuzz-only | --gdb-only]
+#   check.sh [--unit-only | --dist-only | --fuzz-only | --gdb-only | --vm-only]
 # 1. the Check unit tests tangled from the chapters (build/tests/unit/);
 # 2. the distribution's own promises: src-generated/ is in sync with the
 #    chapters, a compiler error names the chapter line, the book builds;
@@ -300,7 +300,7 @@ gdb_tests() {
 		"pup_main chapters/10-pup-boot.nw" \
 		"whelp_do_hcall chapters/43-host-hypercalls.nw"; do
 		if grep -q "^Temporary breakpoint [0-9.]*, ${want% *}[a-z_]* (.*) at ${want#* }:[0-9]*\$" "$glog"; then
-			pass "gdb stops in ${want% *} at $(grep -o "${want#* }:[0-9]*" "$glog" | head -1)"
+			pass "gdb stops in $(grep -o "${want% *}[a-z_]* (" "$glog" | head -1 | tr -d ' (') at $(grep -o "${want#* }:[0-9]*" "$glog" | head -1)"
 		else
 			fail "gdb did not stop in ${want% *} at a line of ${want#* } (see $glog)"
 		fi
@@ -328,6 +328,7 @@ case $only in
 --vm-only) vm_tests ;;
 --fuzz-only) fuzz_tests ;;
 --gdb-only) gdb_tests ;;
+--dist-only) distribution_tests ;;
 *) unit_tests; distribution_tests; fuzz_tests; gdb_tests; vm_tests ;;
 esac
 
