@@ -54,10 +54,10 @@ if [ -f "$c" ]; then
 	[ "$(count "$c" trap.syscall)" = 0 ] &&
 		say "no system call left the Guest" ||
 		bad "trap.syscall is '$(count "$c" trap.syscall)'"
-	[ "$(count "$c" shadow.fixed)" -gt 0 ] 2> /dev/null &&
-		[ "$(count "$c" shadow.page_faults)" -ge "$(count "$c" shadow.fixed)" ] &&
-		say "the shadow mended $(count "$c" shadow.fixed) of $(count "$c" shadow.page_faults) faults" ||
-		bad "shadow.fixed '$(count "$c" shadow.fixed)', shadow.page_faults '$(count "$c" shadow.page_faults)'"
+	fixed=$(count "$c" shadow.fixed) faults=$(count "$c" shadow.page_faults)
+	[ "$fixed" -gt 0 ] 2> /dev/null && [ "$faults" -ge "$fixed" ] &&
+		say "the shadow mended $fixed of $faults faults" ||
+		bad "shadow.fixed '$fixed', shadow.page_faults '$faults'"
 	same_as_param pinned_pages pinned_pages
 	same_as_param shadow.tables shadow_tables
 	[ "$(count $d/totals guests)" = 1 ] && say "totals: one Guest" ||
