@@ -48,7 +48,7 @@ struct whelp_guest {
 	bool direct_stack;	/* real gates made with a ring-1 stack */
 	u32 irq_pending_shown;	/* what the shared irq_pending says */
 	u32 exits[WHELP_EXIT_TRAPS + WHELP_HC_COUNT];	/* exit counts */
-#line 1303 "chapters/46-host-interrupts.nw"
+#line 1304 "chapters/46-host-interrupts.nw"
 	/* chapter 46: its debugfs directory */
 	struct dentry *debugfs;
 	pid_t launcher_pid;
@@ -117,7 +117,7 @@ void whelp_unpin_user_page(struct page *page);
 #define WHELP_SHARED_AT(field) offsetof(struct whelp_shared, field)
 bool whelp_shared_get(struct whelp_guest *g, u32 offset, u32 *val);
 bool whelp_shared_put(struct whelp_guest *g, u32 offset, u32 val);
-#line 1309 "chapters/46-host-interrupts.nw"
+#line 1310 "chapters/46-host-interrupts.nw"
 /* debugfs.c */
 void whelp_debugfs_init(void);
 void whelp_debugfs_exit(void);
@@ -125,7 +125,7 @@ void whelp_debugfs_add_guest(struct whelp_guest *g);
 void whelp_debugfs_remove_guest(struct whelp_guest *g);
 void whelp_debugfs_count_exit(bool hypercall);
 extern atomic_t whelp_pinned_pages, whelp_shadow_tables;
-#line 1397 "chapters/46-host-interrupts.nw"
+#line 1398 "chapters/46-host-interrupts.nw"
 void whelp_hc_load_idt_entry(struct whelp_guest *g, u32 vector, u32 lo,
 			     u32 hi);
 bool whelp_deliver_trap(struct whelp_guest *g, u32 vector, u32 errcode);
