@@ -65,7 +65,7 @@ else
 	bad "the Launcher's status is $got, not 0"
 	show_output
 fi
-through=$(sed -n 's/^whelp: exits: trap 18: //p' /tmp/mce.err)
+through=$(sed -n 's/^whelp: exits: trap 18 (machine_check): //p' /tmp/mce.err)
 if [ "${through:-0}" -ge 1 ]; then
 	say "${through} of them came through the Switcher"
 else
