@@ -16,6 +16,31 @@ KHEADERS = $(firstword $(wildcard $(DEPS)/kernel/usr/src/linux-headers-*-686))
 VMLINUZ = $(firstword $(wildcard $(DEPS)/kernel/boot/vmlinuz-*-686))
 BUSYBOX := $(DEPS)/busybox/bin/busybox
 
+# Quiet build lines, as Kbuild prints them ("  CC      build/x.o"); V=1
+# prints the full commands instead, make -s neither.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+quiet =
+else
+Q := @
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+quiet = @
+else
+quiet = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
+endif
+
+# A chapter edited since the last tangle: tangle again (or warn, without
+# noweb) before anything is built from src-generated/.
+STALE_GOALS := all module launcher guests unit-tests initramfs run shell \
+	check check-unit check-vm bench qemu-gdb fuzzers
+ifeq ($(MAKELEVEL),0)
+ifneq ($(if $(MAKECMDGOALS),$(filter $(STALE_GOALS),$(MAKECMDGOALS)),all),)
+_ := $(shell tangle/stale.sh)
+endif
+endif
+
 # Knobs for the host VM.
 CPU ?= max
 SMP ?= 2
@@ -45,7 +70,7 @@ VM_PROGS = $(patsubst $(G)/tests/vm/%.c,$(B)/vm/tests/bin/%,$(wildcard $(G)/test
 VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
-.PHONY: all deps tangle module launcher guests unit-tests initramfs book run \
+.PHONY: qemu-gdb gdb help all deps tangle module launcher guests unit-tests initramfs book run \
 	shell check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options fuzz-hypercalls
 
@@ -59,7 +84,27 @@ $(DEPS)/kernel/.complete $(BUSYBOX):
 	@tools/deps.sh
 
 tangle:
-	@tangle/tangle.sh
+	$(call quiet,TANGLE,chapters/*.nw -> src-generated/)tangle/tangle.sh
+
+help:
+	@echo 'Whelp: make TARGET [KNOB=value ...]'
+	@echo '  run         boot the host VM, run SCENARIO (hello) on the terminal (~40 s)'
+	@echo '  shell       boot the host VM to a shell with whelp.ko loaded (Ctrl-A X quits)'
+	@echo '  check       every test: unit, distribution, fuzzers, VM scenarios (~15 min)'
+	@echo '  check-unit  the Check unit tests only (seconds)'
+	@echo '  check-vm    the VM scenarios only, on VM_CONFIGS'
+	@echo '  qemu-gdb    the host VM waiting for gdb on one processor (chapter 2)'
+	@echo '  gdb         (another terminal) gdb attached, symbols loaded'
+	@echo '  all         (the default) module, Launcher, guests, tests, initramfs'
+	@echo '  tangle      chapters/*.nw -> src-generated/ (needs noweb)'
+	@echo '  book        weave the chapters into build/book/whelp.pdf (~2 min)'
+	@echo '  bench       the benchmarks in the host VM'
+	@echo '  fuzz        fuzz the ELF loader and the options parser (FUZZ_TIME s each)'
+	@echo '  deps        install and fetch what the build needs'
+	@echo '  clean       remove build output (distclean: also build/deps)'
+	@echo 'Knobs: CPU=max|pentium3 SMP=N MEM=MB SCENARIO=NAME[,NAME] V=1 (full commands)'
+	@echo '  VM_CONFIGS="max:2 pentium3:1" VM_SCENARIOS=hello,console (check, check-vm)'
+	@echo '  tests/run-vm.sh --check "" lists the scenarios'
 
 # ---------------------------------------------------------------- the Host
 # Kbuild builds in a copy of the sources, so src-generated/ stays clean.
@@ -68,13 +113,13 @@ $(B)/host/whelp.ko: $(HOST_SRC) $(G)/include/whelp_abi.h | $(DEPS)/kernel/.compl
 	@mkdir -p $(B)/host/include
 	@cp -p $(HOST_SRC) $(B)/host/
 	@cp -p $(G)/include/whelp_abi.h $(B)/host/include/
-	$(MAKE) -s -C $(KHEADERS) M=$(abspath $(B)/host) modules
+	$(call quiet,KBUILD,$@)$(MAKE) $(if $(filter 1,$(V)),V=1,-s) -C $(KHEADERS) M=$(abspath $(B)/host) modules
 
 # ---------------------------------------------------------------- Launcher
 launcher: $(B)/launcher/whelp
 $(B)/launcher/whelp: $(LAUNCHER_SRC) $(wildcard $(G)/launcher/*.h) $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)
-	$(CC) $(VM_CFLAGS) -I$(G)/launcher $(LAUNCHER_SRC) -o $@
+	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) -I$(G)/launcher $(LAUNCHER_SRC) -o $@
 
 # ---------------------------------------------------------------- Guests
 # Each guest/NAME.ld links every object of guest/NAME-*.S and guest/NAME-*.c
@@ -82,13 +127,13 @@ $(B)/launcher/whelp: $(LAUNCHER_SRC) $(wildcard $(G)/launcher/*.h) $(G)/include/
 guests: $(GUESTS)
 $(B)/guest/%.o: $(G)/guest/%.c $(wildcard $(G)/guest/*.h) $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+	$(call quiet,CC,$@)$(CC) $(GUEST_CFLAGS) -c $< -o $@
 $(B)/guest/%.o: $(G)/guest/%.S $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+	$(call quiet,AS,$@)$(CC) $(GUEST_CFLAGS) -c $< -o $@
 .SECONDEXPANSION:
 $(B)/guest/%.elf: $(G)/guest/%.ld $$(addprefix $(B)/guest/,$$(addsuffix .o,$$(notdir $$(basename $$(wildcard $(G)/guest/$$*-*.[cS] $(G)/guest/lib-*.c)))))
-	$(LD) $(GUEST_LDFLAGS) -T $< -o $@ $(filter %.o,$^)
+	$(call quiet,LD,$@)$(LD) $(GUEST_LDFLAGS) -T $< -o $@ $(filter %.o,$^)
 
 # ---------------------------------------------------------------- programs
 # pup's programs (chapter 14): each user/NAME.c but the library's
@@ -107,12 +152,12 @@ empty :=
 comma := ,
 $(B)/user/%.o: $(G)/user/%.c $(wildcard $(G)/user/*.h) $(G)/guest/syscalls.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -c $< -o $@
+	$(call quiet,CC,$@)$(CC) $(USER_CFLAGS) -c $< -o $@
 $(B)/user/%.o: $(G)/user/%.S
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -c $< -o $@
+	$(call quiet,AS,$@)$(CC) $(USER_CFLAGS) -c $< -o $@
 $(B)/user/%.elf: $(B)/user/%.o $(USER_LIB) $(G)/user/user.ld
-	$(LD) $(GUEST_LDFLAGS) -s -T $(G)/user/user.ld -o $@ $< $(USER_LIB)
+	$(call quiet,LD,$@)$(LD) $(GUEST_LDFLAGS) -s -T $(G)/user/user.ld -o $@ $< $(USER_LIB)
 $(B)/guest/pup-programs.o: $(USER_PROGS)
 $(B)/guest/pup-programs.o: GUEST_CFLAGS += -Wa,-I$(B)/user \
 	-DPUP_PROGRAMS=$(subst $(empty) $(empty),$(comma),$(USER_NAMES))
@@ -128,26 +173,40 @@ unit-tests: $(UNIT_TESTS)
 $(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) \
 		$(wildcard $(G)/*/*.h $(G)/tests/unit/shim/*.h) $$(UNIT_LINK_$$*)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) $< $(LAUNCHER_LIB_SRC) $(UNIT_LINK_$*) $(CHECK_LIBS) -o $@
+	$(call quiet,CC,$@)$(CC) $(UNIT_CFLAGS) $< $(LAUNCHER_LIB_SRC) $(UNIT_LINK_$*) $(CHECK_LIBS) -o $@
 
 $(B)/vm/tests/bin/%: $(G)/tests/vm/%.c $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)
-	$(CC) $(VM_CFLAGS) $< -o $@ -lpthread
+	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) $< -o $@ -lpthread
 
 # ---------------------------------------------------------------- host VM
 initramfs: $(B)/vm/initramfs.cpio.gz
 $(B)/vm/initramfs.cpio.gz: tools/initramfs.sh tests/vm-init $(B)/host/whelp.ko \
 		$(B)/launcher/whelp $(GUESTS) $(VM_PROGS) $(VM_SCRIPTS) $(BUSYBOX)
-	@tools/initramfs.sh $@ $(BUSYBOX) $(B)/host/whelp.ko $(B)/launcher/whelp \
+	$(call quiet,CPIO,$@)tools/initramfs.sh $@ $(BUSYBOX) $(B)/host/whelp.ko $(B)/launcher/whelp \
 		"$(GUESTS)" "$(VM_PROGS)" "$(VM_SCRIPTS)"
 
 run: deps
+	@tests/run-vm.sh --check $(SCENARIO)
 	@$(MAKE) -s all
 	@tests/run-vm.sh --show $(SCENARIO)
 
 shell: deps
 	@$(MAKE) -s all
 	@tests/run-vm.sh --shell
+
+# make qemu-gdb: the host VM waits for gdb on localhost:GDB_PORT, on one
+# processor unless SMP is given; make gdb (in another terminal) attaches
+# with the module's, the Switcher's and pup's symbols (chapter 2).
+GDB_PORT ?= 1234
+export GDB_PORT
+qemu-gdb: deps
+	@$(MAKE) -s all
+	@SMP=$(if $(filter command line environment,$(origin SMP)),$(SMP),1) \
+		tests/run-vm.sh --gdb
+
+gdb:
+	@tools/gdb.sh
 
 # ---------------------------------------------------------------- checking
 check: deps
@@ -186,7 +245,7 @@ fuzz_run = $(1) -runs=0 -artifact_prefix=$(B)/fuzz/artifacts/$(2)- \
 fuzzers: $(FUZZERS)
 $(B)/fuzz/%: $(G)/tests/fuzz/%.c $$(FUZZ_LINK_$$*) $(wildcard $(G)/*/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LINK_$*) -o $@
+	$(call quiet,CC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LINK_$*) -o $@
 
 fuzz: fuzz-elf fuzz-options
 

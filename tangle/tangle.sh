@@ -20,6 +20,17 @@ status=0
 
 fail() { echo "tangle: $*" >&2; status=1; }
 
+# Without noweb every root would look undefined: say what is missing.
+missing=
+for tool in notangle noroots cpif; do
+	command -v "$tool" > /dev/null || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+	echo "tangle: noweb is not installed (missing:$missing): run 'make deps', or 'apt-get install noweb'" >&2
+	echo "tangle: src-generated/ is unchanged; 'make' still builds from it" >&2
+	exit 1
+fi
+
 declare -A kind
 while read -r name k rest; do
 	case "$name" in ''|'#'*) continue ;; esac
@@ -88,5 +99,9 @@ while read -r f; do
 	fi
 done < <(find "$out" -type f | sort)
 find "$out" -type d -empty -delete
+
+# When the chapters were last tangled: tangle/stale.sh compares them with
+# this, so that make notices a chapter edited since.
+if [ $status -eq 0 ]; then mkdir -p build && touch build/tangle.stamp; fi
 
 exit $status

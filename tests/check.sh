@@ -1,13 +1,15 @@
 #!/bin/bash
 # make check: every test Whelp has, ending in one line "N passed, N failed".
-#   check.sh [--unit-only | --vm-only | --fuzz-only | --html-only]
+#   check.sh [--unit-only | --dist-only | --html-only | --fuzz-only | --gdb-only | --vm-only]
 # 1. the Check unit tests tangled from the chapters (build/tests/unit/);
 # 2. the distribution's own promises: src-generated/ is in sync with the
 #    chapters, a compiler error names the chapter line, the book builds;
 #    the HTML edition builds and its links, figures and search work in
 #    headless Chromium;
 # 3. short runs of the fuzzers (build/fuzz/), one result each;
-# 4. the scenarios in the host VM, once per machine configuration.
+# 4. gdb in batch mode against the host VM: breakpoints in the Host, the
+#    Switcher and pup stop at chapter lines;
+# 5. the scenarios in the host VM, once per machine configuration.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -84,7 +86,43 @@ distribution_tests() {
 	else
 		fail "tangle failed on an undefined chunk without saying so (see $logdir/undef.log)"
 	fi
+	# A failed scenario is reported by its FAILED: lines: the parser on a
+	# canned console log, firmware noise and carriage returns included.
+	printf '%s\r\n' 'Booting from ROM..c=== whelp-test: begin alpha' \
+		"  output has 'fine'" '=== whelp-test: PASS alpha' \
+		'=== whelp-test: begin beta' '  exit 0 as expected: whelp pup.elf' \
+		"  FAILED: standard output lacks 'hello'" '    out| goodbye' \
+		'  all good after that' '=== whelp-test: FAIL beta (status 1)' \
+		'=== whelp-test: begin gamma' '  no complaint here' \
+		'kernel log after gamma:' '[ 1.0] BUG: unable to handle page fault' \
+		'=== whelp-test: FAIL gamma (status 99)' > "$tmp/canned.log"
+	local got
+	got=$(scenario_failures "$tmp/canned.log" beta; echo ---
+		scenario_failures "$tmp/canned.log" gamma)
+	if [ "$got" = "  FAILED: standard output lacks 'hello'
+    out| goodbye
+---
+kernel log after gamma:
+[ 1.0] BUG: unable to handle page fault" ]; then
+		pass "a failed scenario is reported by its FAILED: lines and kernel log"
+	else
+		fail "scenario_failures misread a canned log; it gave:"
+		echo "$got" | sed 's/^/    /'
+	fi
 	rm -rf "$tmp"
+
+	# One version number: the Launcher's --version and the module's.
+	local ver modinfo modver
+	ver=$(build/launcher/whelp --version 2>&1 | sed -n 's/^whelp \([^ ]*\) .*/\1/p')
+	modinfo=$(strings -a build/host/whelp.ko 2> /dev/null)
+	modver=$(sed -n 's/^version=//p' <<< "$modinfo")
+	if [ -n "$ver" ] && [ "$ver" = "$modver" ] &&
+		grep -q '^author=.' <<< "$modinfo" &&
+		grep -q '^description=.' <<< "$modinfo"; then
+		pass "whelp --version and the module's metadata agree: $ver"
+	else
+		fail "the Launcher says version '$ver', the module '$modver' (or has no author or description)"
+	fi
 
 	if make -s book > "$logdir/book.log" 2>&1; then
 		pass "the book builds (build/book/whelp.pdf)"
@@ -167,36 +205,160 @@ fuzz_tests() {
 	fuzz_run options 10 "the options parser"
 }
 
-# CPU:SMP pairs, one VM boot each, every scenario in each.
+# CPU:SMP pairs, one VM boot each, the scenarios VM_SCENARIOS names
+# (comma-separated; "all": every one but the benchmarks) in each.
 VM_CONFIGS=${VM_CONFIGS:-"max:2 max:1 pentium3:1 pentium3:2"}
+VM_SCENARIOS=${VM_SCENARIOS:-all}
 
-vm_tests() {
-	local cfg cpu smp log line name
-	for cfg in $VM_CONFIGS; do
-		cpu=${cfg%%:*} smp=${cfg##*:}
-		log=$logdir/vm-$cpu-smp$smp.log
-		echo "vm: booting the host VM (-cpu $cpu -smp $smp)"
-		CPU=$cpu SMP=$smp tests/run-vm.sh --log "$log" all
-		while IFS= read -r line; do
+# scenario_failures LOG NAME: why scenario NAME failed, from the console
+# log of its VM: each FAILED: line of lib.inc's bad() with the first lines
+# of the output shown under it, "no scenario" for a missing one, and the
+# kernel's complaints /init found after it. A scenario that failed without
+# a FAILED: line gets its last lines instead.
+scenario_failures() {
+	local log=$1 name=$2 section why
+	section=$(tr -d '\r' < "$log" |
+		sed -n "/=== whelp-test: begin $name\$/,/^=== whelp-test: FAIL $name /p")
+	why=$(echo "$section" | awk '
+		/FAILED: / { print; shown = 0; inside = 1; next }
+		inside && /^    (out|err)\| / { if (shown++ < 8) print; next }
+		{ inside = 0 }
+		/^no scenario / { print; next }
+		/^kernel log after / { klog = 1 }
+		/^=== whelp-test: FAIL / { klog = 0 }
+		klog { print }')
+	if [ -n "$why" ]; then
+		echo "$why"
+	else
+		echo "(no FAILED: line; the scenario's last lines:)"
+		echo "$section" | tail -15
+	fi
+	case $section in
+	*"FAIL $name (status 137)"*)
+		echo "(status 137: killed by /init after 300 s)" ;;
+	esac
+}
+
+# The progress line: rewritten in place on a terminal, one line otherwise.
+progress_shown=
+progress() {
+	if [ -t 1 ]; then
+		printf '\r\033[K%s' "$*"
+		progress_shown=1
+	elif [ -z "$progress_shown" ]; then
+		echo "$*"
+		progress_shown=1
+	fi
+}
+progress_end() {
+	if [ -t 1 ] && [ -n "$progress_shown" ]; then printf '\r\033[K'; fi
+	progress_shown=
+}
+
+# vm_run CPU SMP: boot one host VM with every scenario, following its
+# console log as QEMU writes it, so that each result is printed as its
+# scenario ends.
+vm_run() {
+	local cpu=$1 smp=$2 tag="vm[$1,smp$2]" log pid line name start now
+	local current= finished=
+	log=$logdir/vm-$cpu-smp$smp.log
+	: > "$log"
+	CPU=$cpu SMP=$smp tests/run-vm.sh --log "$log" "$VM_SCENARIOS" &
+	pid=$!
+	start=$SECONDS
+	while :; do
+		if IFS= read -r -t 1 line; then
 			line=${line%$'\r'}
 			case $line in
+			*"=== whelp-test: begin "*)
+				if [ -z "$current" ]; then
+					progress_end
+					echo "$tag: the host VM booted in $((SECONDS - start)) s (-cpu $cpu -smp $smp)"
+				fi
+				current=${line##*=== whelp-test: begin }
+				start=$SECONDS ;;
 			"=== whelp-test: PASS "*)
-				name=${line#=== whelp-test: PASS }
-				pass "vm[$cpu,smp$smp]: $name" ;;
+				progress_end
+				pass "$tag: ${line#=== whelp-test: PASS }" ;;
 			"=== whelp-test: FAIL "*)
+				progress_end
 				name=${line#=== whelp-test: FAIL }
-				fail "vm[$cpu,smp$smp]: $name"
-				name=${name%% *}
-				sed -n "/=== whelp-test: begin $name\r*\$/,/=== whelp-test: FAIL $name/p" "$log" |
-					tr -d '\r' | tail -40 | sed 's/^/    /' ;;
+				fail "$tag: $name"
+				scenario_failures "$log" "${name%% *}" | sed 's/^/    /'
+				echo "    log: $log" ;;
+			*"=== whelp-vm: "*)
+				finished=1 ;;
 			esac
-		done < <(grep -a '^=== whelp-test: \(PASS\|FAIL\)' "$log")
-		if grep -aq '=== whelp-vm:' "$log"; then
-			pass "vm[$cpu,smp$smp]: the host VM ran every scenario and powered off"
 		else
-			fail "vm[$cpu,smp$smp]: the host VM did not finish (crash or timeout); see $log"
-			tail -30 "$log" | tr -d '\r' | sed 's/^/    /'
+			[ $? -gt 128 ] || break
+			now=$((SECONDS - start))
+			if [ -z "$current" ]; then
+				progress "$tag: booting the host VM (-cpu $cpu -smp $smp)... $now s"
+			elif [ -t 1 ]; then
+				progress "$tag: $current... $now s"
+			fi
 		fi
+	done < <(tail -n +1 -F --pid="$pid" "$log" 2> /dev/null)
+	wait "$pid" || true
+	progress_end
+	if [ -n "$finished" ] || grep -aq '=== whelp-vm:' "$log"; then
+		pass "$tag: the host VM ran every scenario and powered off"
+	else
+		fail "$tag: the host VM did not finish (crash or timeout)${current:+ during $current}; log: $log"
+		tail -30 "$log" | tr -d '\r' | sed 's/^/    /'
+	fi
+}
+
+# make qemu-gdb's promise: gdb, attached to the host VM with the command
+# file tools/gdb-script.sh writes, stops in the Host, in the Switcher's
+# copy and in pup, each at a chapter line (chapter 2, "Debugging with gdb").
+gdb_tests() {
+	local port=$((20000 + $$ % 20000)) log=$logdir/vm-gdb.log
+	local glog=$logdir/gdb.log pid i want
+	mkdir -p build/gdb
+	: > "$log"
+	GDB_PORT=$port CPU=max SMP=1 tests/run-vm.sh --log "$log" gdb-stops &
+	pid=$!
+	for i in $(seq 240); do
+		grep -aq '=== whelp-gdb: ready' "$log" && break
+		kill -0 $pid 2> /dev/null || break
+		sleep 0.5
+	done
+	if ! tools/gdb-script.sh "$log" "$port" > build/gdb/check.gdb 2> "$glog"; then
+		fail "gdb: no command file from the VM's console (see $glog, $log)"
+		wait $pid
+		return
+	fi
+	timeout 120 gdb -nx -batch -x build/gdb/check.gdb \
+		-ex 'thbreak whelp_do_hcall' -ex 'thbreak whelp_switch_to_guest' \
+		-ex 'thbreak pup_main' -ex continue -ex continue -ex continue \
+		-ex 'info registers cs' -ex detach >> "$glog" 2>&1
+	wait $pid
+	# The Switcher's entry is also whelp_switcher_start, the name gdb gives.
+	for want in "whelp_switch chapters/50-switcher.nw" \
+		"pup_main chapters/10-pup-boot.nw" \
+		"whelp_do_hcall chapters/43-host-hypercalls.nw"; do
+		if grep -q "^Temporary breakpoint [0-9.]*, ${want% *}[a-z_]* (.*) at ${want#* }:[0-9]*\$" "$glog"; then
+			pass "gdb stops in $(grep -o "${want% *}[a-z_]* (" "$glog" | head -1 | tr -d ' (') at $(grep -o "${want#* }:[0-9]*" "$glog" | head -1)"
+		else
+			fail "gdb did not stop in ${want% *} at a line of ${want#* } (see $glog)"
+		fi
+	done
+	if grep -aq '=== whelp-test: PASS gdb-stops' "$log"; then
+		pass "gdb: the Guest ran on after gdb detached"
+	else
+		fail "gdb: the scenario did not pass after gdb (see $log)"
+	fi
+}
+
+vm_tests() {
+	local cfg
+	tests/run-vm.sh --check "$VM_SCENARIOS" || { fail "VM_SCENARIOS: $VM_SCENARIOS"; return; }
+	for cfg in $VM_CONFIGS; do
+		case $cfg in
+		*:[0-9]*) vm_run "${cfg%%:*}" "${cfg##*:}" ;;
+		*) fail "VM_CONFIGS: '$cfg' is not CPU:SMP (e.g. max:2)" ;;
+		esac
 	done
 }
 
@@ -205,7 +367,9 @@ case $only in
 --vm-only) vm_tests ;;
 --fuzz-only) fuzz_tests ;;
 --html-only) html_tests ;;
-*) unit_tests; distribution_tests; html_tests; fuzz_tests; vm_tests ;;
+--gdb-only) gdb_tests ;;
+--dist-only) distribution_tests ;;
+*) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; vm_tests ;;
 esac
 
 echo "$passed passed, $failed failed"

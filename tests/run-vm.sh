@@ -4,12 +4,56 @@
 #   run-vm.sh --show NAME[,NAME]  console on the terminal; exit with the
 #                                 scenarios' status (make run)
 #   run-vm.sh --shell             interactive busybox shell (make shell)
-#   run-vm.sh --log FILE NAMES    quiet; the console goes to FILE
+#   run-vm.sh --log FILE NAMES    quiet; the console goes to FILE, as it
+#                                 comes (check.sh follows it)
+#   run-vm.sh --check NAMES       only check that the scenarios exist
+#   run-vm.sh --gdb               make qemu-gdb: QEMU waits for gdb (-S) on
+#                                 localhost:GDB_PORT (1234); the console is
+#                                 on the terminal and in build/gdb/console.log
+# With GDB_PORT set, --log also lets gdb attach there (make check's test).
+# NAMES is a comma-separated list of scenarios (tests/vm/NAME.sh, tangled
+# from the chapters) or "all"; an unknown name stops before the VM boots.
 # Knobs from the environment: CPU (max), SMP (2), MEM (512), VM_TIMEOUT (s),
 # VM_ARGS (more words for the kernel command line, e.g. whelp.fuzz_calls=N).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+
+# The scenarios the initramfs carries are src-generated/tests/vm/*.sh.
+check_scenarios() {
+	local name known bad=0
+	known=$(cd src-generated/tests/vm && ls *.sh | sed 's/\.sh$//' | tr '\n' ' ')
+	for name in $(echo "$1" | tr ',' ' '); do
+		[ "$name" = all ] && continue
+		if [ ! -f "src-generated/tests/vm/$name.sh" ]; then
+			echo "run-vm: no scenario '$name' (no tests/vm/$name.sh in the chapters)" >&2
+			bad=1
+		fi
+	done
+	if [ -z "$(echo "$1" | tr -d ',')" ]; then
+		echo "run-vm: no scenario named" >&2
+		bad=1
+	fi
+	if [ $bad -ne 0 ]; then
+		echo "run-vm: the scenarios are: all (every one but bench* and gdb-*), ${known% }" | fold -s -w 78 >&2
+		exit 2
+	fi
+}
+
+# The firmware turns the terminal's line wrap off (ESC[?7l) and QEMU's
+# -nographic leaves it so: turn it back on, and reset the line discipline,
+# whenever this script ends, Ctrl-C included.
+restore_terminal() {
+	if [ -t 1 ]; then printf '\033[?7h'; fi
+	if [ -t 0 ]; then stty sane 2> /dev/null || true; fi
+}
+
+mode=${1:-}; [ $# -eq 0 ] || shift
+case $mode in
+--check) check_scenarios "${1:-}"; exit 0 ;;
+--show) check_scenarios "${1:-}" ;;
+--log) check_scenarios "${2:-}" ;;
+esac
 
 kernel=$(ls build/deps/kernel/boot/vmlinuz-*-686 2>/dev/null | head -1)
 initrd=build/vm/initramfs.cpio.gz
@@ -18,7 +62,6 @@ if [ -z "$kernel" ] || [ ! -f "$initrd" ]; then
 	exit 2
 fi
 
-mode=$1; shift
 qemu=(qemu-system-i386 -nographic -no-reboot -nodefaults -serial mon:stdio
 	-cpu "${CPU:-max}" -smp "${SMP:-2}" -m "${MEM:-512}"
 	-kernel "$kernel" -initrd "$initrd")
@@ -36,8 +79,11 @@ mondir= watchers=
 cleanup() {
 	[ -z "$watchers" ] || kill $watchers 2> /dev/null || true
 	[ -z "$mondir" ] || rm -rf "$mondir"
+	restore_terminal
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 watch_console() {
 	mondir=$(mktemp -d)
 	mkfifo "$mondir/mon.in" "$mondir/mon.out" "$mondir/console"
@@ -58,25 +104,43 @@ watch_console() {
 }
 
 case $mode in
+--gdb)
+	log=build/gdb/console.log
+	mkdir -p "$(dirname "$log")"
+	: > "$log"
+	echo "run-vm: QEMU waits for gdb on localhost:${GDB_PORT:-1234}: run 'make gdb' in another terminal; Ctrl-A X quits QEMU" >&2
+	"${qemu[@]}" -gdb "tcp:localhost:${GDB_PORT:-1234}" -S \
+		-append "$append whelp.run=gdb" | tee "$log" || true ;;
 --shell)
-	exec "${qemu[@]}" -append "$append whelp.run=shell" ;;
+	echo "run-vm: Ctrl-A X quits QEMU; 'exit' in the shell powers the VM off" >&2
+	"${qemu[@]}" -append "$append whelp.run=shell" || true ;;
 --show)
-	log=$(mktemp)
-	trap 'cleanup; rm -f "$log"' EXIT
+	# The console goes to the terminal and to a log that stays. QEMU
+	# runs in the terminal's process group (--foreground), so Ctrl-C
+	# stops it and this script, which then restores the terminal.
+	log=build/tests/logs/run.log
+	mkdir -p "$(dirname "$log")"
 	: > "$log"
 	watch_console "$log"
-	timeout "${VM_TIMEOUT:-600}" "${qemu[@]}" -append "$append quiet whelp.run=$1" \
-		< /dev/null | tee "$log" || true
+	timeout --foreground "${VM_TIMEOUT:-600}" "${qemu[@]}" \
+		-append "$append quiet whelp.run=$1" < /dev/null | tee "$log" || true
+	restore_terminal
 	summary=$(grep -a '=== whelp-vm:' "$log" | tail -1 | tr -d '\r')
 	if [ -z "$summary" ]; then
-		echo "run-vm: the host VM stopped before finishing (a crash or a timeout)" >&2
+		echo "run-vm: the host VM stopped before finishing (a crash or a timeout); the console is in $log" >&2
 		exit 1
 	fi
-	case $summary in *" 0 failed") exit 0 ;; *) exit 1 ;; esac ;;
+	case $summary in
+	*" 0 failed") exit 0 ;;
+	*)
+		echo "run-vm: ${summary#=== whelp-vm: }; the FAILED lines are above, the console is in $log" >&2
+		exit 1 ;;
+	esac ;;
 --log)
 	log=$1; shift
 	: > "$log"
 	watch_console "$log"
+	[ -z "${GDB_PORT:-}" ] || qemu+=(-gdb "tcp:localhost:$GDB_PORT")
 	timeout "${VM_TIMEOUT:-900}" "${qemu[@]}" -append "$append quiet whelp.run=$1" \
 		< /dev/null > "$log" 2>&1 || true ;;
 *)

@@ -13,11 +13,12 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 
 # Debian packages used on the build machine.  qemu is installed without its
 # recommends (they pull in a desktop).  The fuzzers need clang and its
-# sanitizer and libFuzzer runtimes, which clang-14 only recommends.
+# sanitizer and libFuzzer runtimes, which clang-14 only recommends.  gdb
+# drives make qemu-gdb and the test of it.
 packages="qemu-system-x86 noweb texlive-latex-base texlive-latex-recommended
 texlive-latex-extra texlive-pictures texlive-fonts-recommended pandoc check
 pkg-config gcc gcc-multilib libc6-dev-i386 make cpio xz-utils zstd gawk
-poppler-utils bc lmodern clang-14 libclang-rt-14-dev chromium nodejs"
+poppler-utils bc lmodern clang-14 libclang-rt-14-dev chromium nodejs gdb"
 # The HTML edition's check drives Chromium from Node (tests/html/); npm
 # comes with Debian's nodejs only as a package of its own.
 command -v npm > /dev/null 2>&1 || packages="$packages npm"

@@ -31,18 +31,23 @@ void pup_main(void)
 		printk("pup: command line: %s\n", boot->cmdline);
 	if (ring != 1)
 		panic("pup must run in ring 1");
+	if (!pup_command_known(boot->cmdline))
+		hcall(WHELP_HC_SHUTDOWN, __pa("an unknown command"),
+		      WHELP_SHUTDOWN_FAILED, 0, 0);
 #line 883 "chapters/12-pup-traps.nw"
 	if (pup_boot_wants_traps(boot->cmdline))
 		traps_init();
 #line 1112 "chapters/13-pup-processes.nw"
 	if (pup_boot_wants_procs(boot->cmdline))
 		procs_init();
-#line 249 "chapters/10-pup-boot.nw"
+#line 252 "chapters/10-pup-boot.nw"
 	pup_run_tests(boot->cmdline);
-#line 1147 "chapters/13-pup-processes.nw"
-	if (first_word_is(boot->cmdline, "run"))
-		procs_run(boot->cmdline + 3);
-#line 251 "chapters/10-pup-boot.nw"
+#line 1154 "chapters/13-pup-processes.nw"
+	if (first_word_is(boot->cmdline, "run") &&
+	    procs_run(boot->cmdline + 3) != 0)
+		hcall(WHELP_HC_SHUTDOWN, __pa("init failed"),
+		      WHELP_SHUTDOWN_FAILED, 0, 0);
+#line 254 "chapters/10-pup-boot.nw"
 	hcall(WHELP_HC_SHUTDOWN, __pa("power off"), WHELP_SHUTDOWN_POWEROFF,
 	      0, 0);
 }

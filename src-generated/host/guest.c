@@ -63,12 +63,14 @@ struct whelp_guest *whelp_guest_create(void __user *mem_base, u32 pfn_limit,
 		return ERR_PTR(err);
 	}
 	atomic_inc(&whelp_live_guests);
+	whelp_debugfs_add_guest(g);
 	return g;
 }
 
-#line 246 "chapters/41-host-device.nw"
+#line 247 "chapters/41-host-device.nw"
 void whelp_guest_destroy(struct whelp_guest *g)
 {
+	whelp_debugfs_remove_guest(g);
 	whelp_guest_run_free(g);
 	mmdrop(g->mm);
 	atomic_dec(&whelp_live_guests);

@@ -47,7 +47,7 @@ static void whelp_hc_shutdown(struct whelp_guest *g, u32 addr, u32 how)
 	u32 len = 0;
 
 	if (how != WHELP_SHUTDOWN_POWEROFF && how != WHELP_SHUTDOWN_RESTART &&
-	    how != WHELP_SHUTDOWN_CRASH) {
+	    how != WHELP_SHUTDOWN_CRASH && how != WHELP_SHUTDOWN_FAILED) {
 		whelp_kill_guest(g, "SHUTDOWN: unknown kind %u", how);
 		return;
 	}

@@ -280,7 +280,7 @@ static inline bool whelp_irq_wakes(u32 pending, u32 blocked)
 {
 	return (pending & ~blocked) != 0;
 }
-#line 1121 "chapters/46-host-interrupts.nw"
+#line 1122 "chapters/46-host-interrupts.nw"
 #define WHELP_EXIT_COUNTERS (WHELP_EXIT_TRAPS + WHELP_HC_COUNT)
 
 _Static_assert(WHELP_REG_EXITS_TRAP + 4 * WHELP_EXIT_TRAPS <=

@@ -44,7 +44,7 @@ int whelp_guest_write(struct whelp_guest *g, u32 addr, const void *src,
 }
 
 #line 88 "chapters/44-host-memory.nw"
-static atomic_t whelp_pinned_pages = ATOMIC_INIT(0);
+atomic_t whelp_pinned_pages = ATOMIC_INIT(0);	/* debugfs reads it too */
 
 static int whelp_pinned_get(char *buf, const struct kernel_param *kp)
 {

@@ -111,8 +111,10 @@ static int __init whelp_init(void)
 	err = whelp_switcher_init();
 	if (err)
 		return err;
+	whelp_debugfs_init();
 	err = whelp_device_register();
 	if (err) {
+		whelp_debugfs_exit();
 		whelp_switcher_exit();
 		return err;
 	}
@@ -123,6 +125,7 @@ static int __init whelp_init(void)
 static void __exit whelp_exit(void)
 {
 	whelp_device_unregister();
+	whelp_debugfs_exit();
 	whelp_switcher_exit();
 }
 
@@ -130,4 +133,6 @@ module_init(whelp_init);
 module_exit(whelp_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The Whelp authors");
 MODULE_DESCRIPTION("Whelp, a hypervisor you can read: the Host");
+MODULE_VERSION(WHELP_VERSION);

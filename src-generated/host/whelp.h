@@ -16,7 +16,7 @@
 #include "shadow.h"
 #include "switcher.h"
 
-#line 436 "chapters/41-host-device.nw"
+#line 442 "chapters/41-host-device.nw"
 /* The most RAM a Guest may have: 256 MiB, in 4 KiB frames. */
 #define WHELP_MAX_GUEST_PFNS (256u * 1024 * 1024 / 4096)
 /* The most I/O window above it: 64 MiB, in 4 KiB frames. */
@@ -48,6 +48,10 @@ struct whelp_guest {
 	bool direct_stack;	/* real gates made with a ring-1 stack */
 	u32 irq_pending_shown;	/* what the shared irq_pending says */
 	u32 exits[WHELP_EXIT_TRAPS + WHELP_HC_COUNT];	/* exit counts */
+#line 1345 "chapters/46-host-interrupts.nw"
+	/* chapter 46: its debugfs directory */
+	struct dentry *debugfs;
+	pid_t launcher_pid;
 #line 46 "chapters/48-host-time.nw"
 	/* the chapter "Time, halting and the floating-point unit" */
 	struct whelp_clock *clock;	/* SET_CLOCKEVENT's timer */
@@ -62,7 +66,7 @@ struct whelp_file {
 	bool answer_ready;		/* a GETREG answer waits for read() */
 	u32 answer;
 };
-#line 313 "chapters/41-host-device.nw"
+#line 319 "chapters/41-host-device.nw"
 /* The longest request: INITIALIZE and its four arguments. */
 #define WHELP_REQUEST_MAX_WORDS 5
 
@@ -72,18 +76,18 @@ struct whelp_request_type {
 	bool lockless;		/* runs without the file's mutex */
 	int (*handle)(struct whelp_file *wf, const u32 *arg);
 };
-#line 256 "chapters/41-host-device.nw"
+#line 262 "chapters/41-host-device.nw"
 /* guest.c */
 struct whelp_guest *whelp_guest_create(void __user *mem_base, u32 pfn_limit,
 				       u32 device_limit, u32 entry);
 void whelp_guest_destroy(struct whelp_guest *g);
-#line 325 "chapters/41-host-device.nw"
+#line 331 "chapters/41-host-device.nw"
 /* requests.c */
 const struct whelp_request_type *whelp_find_request(u32 nr);
-#line 833 "chapters/41-host-device.nw"
+#line 839 "chapters/41-host-device.nw"
 /* run.c: called with the file's mutex held */
 ssize_t whelp_run_guest(struct whelp_guest *g, char __user *buf, size_t len);
-#line 885 "chapters/41-host-device.nw"
+#line 891 "chapters/41-host-device.nw"
 /* device.c */
 int whelp_device_register(void);
 void whelp_device_unregister(void);
@@ -113,7 +117,15 @@ void whelp_unpin_user_page(struct page *page);
 #define WHELP_SHARED_AT(field) offsetof(struct whelp_shared, field)
 bool whelp_shared_get(struct whelp_guest *g, u32 offset, u32 *val);
 bool whelp_shared_put(struct whelp_guest *g, u32 offset, u32 val);
-#line 1239 "chapters/46-host-interrupts.nw"
+#line 1351 "chapters/46-host-interrupts.nw"
+/* debugfs.c */
+void whelp_debugfs_init(void);
+void whelp_debugfs_exit(void);
+void whelp_debugfs_add_guest(struct whelp_guest *g);
+void whelp_debugfs_remove_guest(struct whelp_guest *g);
+void whelp_debugfs_count_exit(bool hypercall);
+extern atomic_t whelp_pinned_pages, whelp_shadow_tables;
+#line 1440 "chapters/46-host-interrupts.nw"
 void whelp_hc_load_idt_entry(struct whelp_guest *g, u32 vector, u32 lo,
 			     u32 hi);
 bool whelp_deliver_trap(struct whelp_guest *g, u32 vector, u32 errcode);

@@ -4,8 +4,10 @@
 #define WHELP_ABI_H
 
 #line 69 "chapters/03-abi.nw"
-#define WHELP_ABI_VERSION 3
-#line 84 "chapters/03-abi.nw"
+#define WHELP_ABI_VERSION 4
+#line 78 "chapters/03-abi.nw"
+#define WHELP_VERSION "0.2"
+#line 93 "chapters/03-abi.nw"
 #define WHELP_HCALL_VECTOR 0x1F
 
 #define WHELP_HC_FLUSH_ASYNC		0	/* run the queued calls */
@@ -30,26 +32,27 @@
 #define WHELP_SHUTDOWN_RESTART		2
 #define WHELP_SHUTDOWN_CRASH		3
 #define WHELP_SHUTDOWN_KILLED		4	/* the Host's verdict */
-#line 553 "chapters/03-abi.nw"
+#define WHELP_SHUTDOWN_FAILED		5	/* done, but it failed */
+#line 593 "chapters/03-abi.nw"
 #define WHELP_IRQ_VECTOR_BASE	32	/* line n arrives at vector 32 + n */
 #define WHELP_IRQ_TIMER		0	/* the line of SET_CLOCKEVENT */
 #define WHELP_SYSCALL_VECTOR	0x80	/* the one direct vector above 31 */
-#line 234 "chapters/03-abi.nw"
+#line 251 "chapters/03-abi.nw"
 #define WHELP_GUEST_KERNEL_CS 0x51	/* GDT entry 10, RPL 1 */
 #define WHELP_GUEST_KERNEL_DS 0x59	/* GDT entry 11, RPL 1 */
-#line 530 "chapters/03-abi.nw"
+#line 570 "chapters/03-abi.nw"
 #define WHELP_GDT_ENTRIES	32
 #define WHELP_GDT_HOST_ENTRIES	0x80033c01	/* bit n: entry n is the Host's */
 #define WHELP_GDT_TLS_FIRST	6	/* LOAD_TLS: entries 6, 7 and 8 */
 #define WHELP_GDT_TLS_ENTRIES	3
 #define WHELP_GUEST_USER_CS	0x73	/* GDT entry 14, RPL 3 */
 #define WHELP_GUEST_USER_DS	0x7b	/* GDT entry 15, RPL 3 */
-#line 312 "chapters/03-abi.nw"
+#line 329 "chapters/03-abi.nw"
 #define WHELP_KERNEL_ADDRESS 0xc0000000
 #define WHELP_BOOT_INFO_ADDR 0
 #define WHELP_BOOT_MAGIC 0x706c6877	/* "whlp" in memory */
 #define WHELP_CMDLINE_MAX 256
-#line 379 "chapters/03-abi.nw"
+#line 396 "chapters/03-abi.nw"
 #define WHELP_PAGE_SHIFT	12
 #define WHELP_PAGE_SIZE		0x1000
 #define WHELP_PAGE_FRAME	0xfffff000	/* the frame's address bits */
@@ -86,7 +89,7 @@ typedef uint8_t whelp_u8;
 typedef uint32_t whelp_u32;
 typedef uint64_t whelp_u64;
 #endif
-#line 128 "chapters/03-abi.nw"
+#line 145 "chapters/03-abi.nw"
 #define WHELP_ASYNC_SLOTS 64
 #define WHELP_ASYNC_FREE 0xff
 #define WHELP_ASYNC_QUEUED 0
@@ -95,11 +98,11 @@ struct whelp_async_call {
 	whelp_u32 nr;
 	whelp_u32 arg1, arg2, arg3, arg4;
 };
-#line 511 "chapters/03-abi.nw"
+#line 551 "chapters/03-abi.nw"
 struct whelp_desc {
 	whelp_u32 lo, hi;	/* a GDT or IDT entry as the processor has it */
 };
-#line 165 "chapters/03-abi.nw"
+#line 182 "chapters/03-abi.nw"
 enum whelp_request {
 	WHELP_REQ_INITIALIZE = 1,
 	WHELP_REQ_IRQ,
@@ -110,7 +113,7 @@ enum whelp_request {
 
 #define WHELP_REG_ABI_VERSION 0xfffffffcu
 #define WHELP_MAX_IRQS 32
-#line 203 "chapters/03-abi.nw"
+#line 220 "chapters/03-abi.nw"
 #define WHELP_EVENT_CONSOLE 1
 #define WHELP_EVENT_DEAD 2
 #define WHELP_EVENT_MMIO 3
@@ -126,11 +129,58 @@ struct whelp_event {
 	whelp_u32 len;		/* bytes of text, at most WHELP_EVENT_TEXT_MAX */
 	char text[WHELP_EVENT_TEXT_MAX];	/* not NUL-terminated */
 };
-#line 581 "chapters/03-abi.nw"
+#line 621 "chapters/03-abi.nw"
 #define WHELP_EXIT_TRAPS	257	/* trap numbers 0 to 256 */
 #define WHELP_REG_EXITS_TRAP	0x10000u	/* + 4 * trap number */
 #define WHELP_REG_EXITS_HCALL	0x11000u	/* + 4 * hypercall number */
-#line 239 "chapters/03-abi.nw"
+#line 634 "chapters/03-abi.nw"
+static inline const char *whelp_hcall_name(whelp_u32 nr)
+{
+	static const char *const names[WHELP_HC_COUNT] = {
+		[WHELP_HC_FLUSH_ASYNC] = "flush_async",
+		[WHELP_HC_INIT] = "init",
+		[WHELP_HC_SHUTDOWN] = "shutdown",
+		[WHELP_HC_CONSOLE_WRITE] = "console_write",
+		[WHELP_HC_NEW_PGTABLE] = "new_pgtable",
+		[WHELP_HC_FLUSH_TLB] = "flush_tlb",
+		[WHELP_HC_LOAD_IDT_ENTRY] = "load_idt_entry",
+		[WHELP_HC_SET_STACK] = "set_stack",
+		[WHELP_HC_TS] = "ts",
+		[WHELP_HC_SET_CLOCKEVENT] = "set_clockevent",
+		[WHELP_HC_HALT] = "halt",
+		[WHELP_HC_SET_PTE] = "set_pte",
+		[WHELP_HC_SET_PGD] = "set_pgd",
+		[WHELP_HC_LOAD_TLS] = "load_tls",
+		[WHELP_HC_LOAD_GDT_ENTRY] = "load_gdt_entry",
+		[WHELP_HC_SEND_INTERRUPTS] = "send_interrupts",
+	};
+
+	return nr < WHELP_HC_COUNT ? names[nr] : (const char *)0;
+}
+
+static inline const char *whelp_trap_name(whelp_u32 trap)
+{
+	static const char *const names[] = {
+		"divide_error", "debug", "nmi", "breakpoint", "overflow",
+		"bound_range", "invalid_opcode", "device_not_available",
+		"double_fault", "coprocessor_overrun", "invalid_tss",
+		"segment_not_present", "stack_fault", "general_protection",
+		"page_fault", "spurious", "x87_error", "alignment_check",
+		"machine_check", "simd_error", "virtualization",
+		"control_protection",
+	};
+
+	if (trap < sizeof(names) / sizeof(names[0]))
+		return names[trap];
+	if (trap == WHELP_HCALL_VECTOR)
+		return "hypercall";
+	if (trap == WHELP_SYSCALL_VECTOR)
+		return "syscall";
+	if (trap == WHELP_EXIT_TRAPS - 1)
+		return "switch_fault";	/* the Switcher's entry faulted */
+	return (const char *)0;
+}
+#line 256 "chapters/03-abi.nw"
 struct whelp_regs {
 	/* pushed by the Switcher */
 	whelp_u32 ebx, ecx, edx, esi, edi, ebp, eax;
@@ -140,7 +190,7 @@ struct whelp_regs {
 	/* pushed by the processor */
 	whelp_u32 eip, cs, eflags, esp, ss;
 };
-#line 276 "chapters/03-abi.nw"
+#line 293 "chapters/03-abi.nw"
 struct whelp_shared {
 	/* written by the Guest, read by the Host */
 	whelp_u32 irq_enabled;		/* virtual EFLAGS.IF: 0 or 0x200 */
@@ -158,7 +208,7 @@ struct whelp_shared {
 	whelp_u8 hcall_status[WHELP_ASYNC_SLOTS];
 	struct whelp_async_call hcalls[WHELP_ASYNC_SLOTS];
 };
-#line 319 "chapters/03-abi.nw"
+#line 336 "chapters/03-abi.nw"
 struct whelp_boot_info {
 	whelp_u32 magic;
 	whelp_u32 mem_size;		/* bytes of Guest RAM */

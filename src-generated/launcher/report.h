@@ -8,7 +8,8 @@ enum whelp_exit {
 	WHELP_EXIT_ERROR = 1,		/* the Launcher could not do its job */
 	WHELP_EXIT_USAGE = 2,		/* the command line was wrong */
 	WHELP_EXIT_GUEST_CRASHED = 3,	/* the Guest stopped itself in error */
-	WHELP_EXIT_GUEST_KILLED = 4	/* the Host killed the Guest */
+	WHELP_EXIT_GUEST_KILLED = 4,	/* the Host killed the Guest */
+	WHELP_EXIT_GUEST_FAILED = 5	/* the Guest ended reporting failure */
 };
 
 #define WHELP_ERR_MAX 512

@@ -6,8 +6,8 @@ load_module
 esc=$(printf '\033')
 hostile=$(printf 'x\033[2J\033]0;owned\007\rcaf\303\251 \302\233y')
 shown="x^[[2J^[]0;owned^G^Mcaf$(printf '\303\251') \\xc2\\x9by"
-expect 0 whelp /guests/pup.elf -- "$hostile"
-expect_stdout "pup: command line: $shown"
+expect 0 whelp /guests/pup.elf -- hello "$hostile"
+expect_stdout "pup: command line: hello $shown"
 for byte in '\033' '\007' '\r' '\302\233'; do
 	if has "$(printf "$byte")" "$out"; then
 		bad "the byte $byte reached standard output"
@@ -16,8 +16,8 @@ for byte in '\033' '\007' '\r' '\302\233'; do
 	fi
 done
 expect_quiet
-expect 0 whelp --raw-console /guests/pup.elf -- "$hostile"
-expect_stdout "pup: command line: $hostile"
+expect 0 whelp --raw-console /guests/pup.elf -- hello "$hostile"
+expect_stdout "pup: command line: hello $hostile"
 has "$esc" "$out" || bad "--raw-console did not pass the escape through"
 expect_param guests 0
 expect_param pinned_pages 0

@@ -20,6 +20,21 @@ expect_stdout "entry 0xc0100000 (physical 0x100000)"
 expect_stdout "host agrees: eip=0xc0100000 cs=0x51"
 expect 1 sh -c 'exec whelp /guests/pup.elf -- hello >&-'
 expect_stderr "writing the guest's console output: Bad file descriptor"
+expect 5 whelp /guests/pup.elf -- nosuch words
+expect_stdout "pup: unknown command 'nosuch'; the commands are: hello run paging"
+expect_stderr "whelp: the guest reported a failure: an unknown command"
+expect 5 whelp /guests/pup.elf -- run nosuch
+expect_stdout "pup: there is no program 'nosuch'; the programs are:"
+expect_stdout " init "
+expect_stdout "init: cannot start nosuch"
+expect_stderr "whelp: the guest reported a failure: init failed"
+expect 5 whelp /guests/pup.elf -- run status=3
+expect_stdout "init: pid 2 ended with status 3"
+expect 0 whelp /guests/pup.elf -- run status=0
+expect_quiet
+expect 0 whelp --exits /guests/pup.elf -- hello
+expect_stderr "whelp: exits: hypercall 3 (console_write): "
+expect_stderr "whelp: exits: trap 31 (hypercall): "
 expect_param guests 0
 expect_param pinned_pages 0
 unload_module

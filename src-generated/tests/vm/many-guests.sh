@@ -49,8 +49,8 @@ for i in $(seq 1 16); do
 	pids="$pids $!"
 done
 expect_param guests 16
-expect 0 whelp --memory 8M /guests/pup.elf -- beside sixteen
-expect_stdout "pup: command line: beside sixteen"
+expect 0 whelp --memory 8M /guests/pup.elf -- hello beside sixteen
+expect_stdout "pup: command line: hello beside sixteen"
 [ "$(running $pids)" -eq 16 ] || bad "not all sixteen spinners are alive"
 kill -TERM $pids
 for pid in $pids; do

@@ -13,9 +13,9 @@ else
 	cat /tmp/spin.out | sed 's/^/    | /'
 fi
 expect_param guests 1
-expect 0 whelp /guests/pup.elf -- beside a spinner
+expect 0 whelp /guests/pup.elf -- hello beside a spinner
 expect_stdout "pup: hello from ring 1"
-expect_stdout "pup: command line: beside a spinner"
+expect_stdout "pup: command line: hello beside a spinner"
 expect_param guests 1
 if kill -0 "$spinner" 2> /dev/null; then
 	say "the spinning guest is still alive"
@@ -29,9 +29,9 @@ status=$?
 [ "$status" -eq 143 ] || bad "after SIGTERM the spinner's status is $status"
 expect_param guests 0
 
-whelp /guests/pup.elf -- first > /tmp/first.out 2>&1 &
+whelp /guests/pup.elf -- hello first > /tmp/first.out 2>&1 &
 first=$!
-whelp /guests/pup.elf -- second > /tmp/second.out 2>&1 &
+whelp /guests/pup.elf -- hello second > /tmp/second.out 2>&1 &
 second=$!
 for name in first second; do
 	eval "pid=\$$name"
@@ -46,7 +46,7 @@ for name in first second; do
 		show_output
 	fi
 	expect_stdout "pup: hello from ring 1"
-	expect_stdout "pup: command line: $name"
+	expect_stdout "pup: command line: hello $name"
 done
 has "second" "$(cat /tmp/first.out)" && bad "the first pup's output has 'second'"
 has "first" "$(cat /tmp/second.out)" && bad "the second pup's output has 'first'"
