@@ -53,7 +53,8 @@ pid=$!
 if wait_for_text /tmp/mce.out "init: started spin" 60; then
 	sleep 1
 	injected=0 through=0
-	while [ $injected -lt 6 ] && { [ $injected -lt 2 ] || [ "$through" -eq 0 ]; }; do
+	while [ $injected -lt 6 ] &&
+	      { [ $injected -lt 2 ] || [ "$through" -eq 0 ]; }; do
 		if ! inject; then
 			bad "the host did not count machine check $((injected + 1))"
 			break
@@ -61,7 +62,8 @@ if wait_for_text /tmp/mce.out "init: started spin" 60; then
 		injected=$((injected + 1))
 		through
 	done
-	say "the host handled $injected machine checks, $through of them through the Switcher"
+	say "the host handled $injected machine checks, $through of them" \
+	    "through the Switcher"
 	[ "$through" -ge 1 ] || bad "no machine check came through the Switcher"
 	if kill -0 "$pid" 2> /dev/null; then
 		say "the guest is still running"
