@@ -193,10 +193,17 @@ done
 # No warning of any kind, no over- or underfull box.
 if grep -E 'Warning|pdfTeX warning|Overfull|Underfull|undefined' whelp.log > problems.log; then
 	sed 's/^/    /' problems.log >&2
-	if grep -q 'full \\hbox' problems.log; then
-		echo "    (chapter and line: build/book/chapters.tex lines above; each" \
-		     "\\whelpsrc{FILE}{LINE} there names the chapter line)" >&2
-	fi
+	# Where each bad line of chapters.tex comes from: in a chunk, the
+	# chunk's \whelpsrc line plus the offset; in prose, the chapter.
+	sed -n 's/.*full \\hbox.* at lines \([0-9]*\)--.*/\1/p' problems.log |
+	while read -r n; do
+		head -n "$n" chapters.tex | awk -v n="$n" '
+			/\\nwfilename\{/ { f = $0; sub(/.*\\nwfilename\{chapters\//, "", f); sub(/\}.*/, "", f); c = 0 }
+			/\\nwendcode/ { c = 0 }
+			/\\whelpsrc\{/ { s = $0; sub(/.*\\whelpsrc\{/, "", s); split(s, a, /\}\{|\}/); cf = a[1]; cl = a[2]; k = NR; c = 1 }
+			END { if (c) printf "    line %d of chapters.tex: chapters/%s:%d\n", n, cf, cl + n - k
+			      else printf "    line %d of chapters.tex: prose of chapters/%s\n", n, f }'
+	done >&2
 	fail "$(wc -l < problems.log) LaTeX warnings or bad boxes (see $out/whelp.log)"
 fi
 
