@@ -67,6 +67,9 @@ function quotes(s,    r, i, j, q) {
 		gsub(/'\''/, "\\textquotesingle{}", q)
 		gsub(/`/, "\\textasciigrave{}", q)
 		gsub(/\{\\_\}/, "{\\_}\\allowbreak{}", q)
+		# and after a dot between letters (shadow.page_faults)
+		while (match(q, /[a-z]\.[a-z]/))
+			q = substr(q, 1, RSTART + 1) "\\allowbreak{}" substr(q, RSTART + 2)
 		r = r q
 	}
 	return r s
