@@ -17,8 +17,8 @@ judge() {
 	hcalls= reason= last= finished= said_halt=
 	while IFS= read -r line; do
 		case $line in
-		"whelp: exits: trap 31: "*)
-			hcalls=${line#whelp: exits: trap 31: } ;;
+		"whelp: exits: trap 31 (hypercall): "*)
+			hcalls=${line#whelp: exits: trap 31 (hypercall): } ;;
 		"whelp: the host killed the guest: "*)
 			reason=${line#whelp: the host killed the guest: } ;;
 		esac
@@ -86,6 +86,10 @@ while [ "$total" -lt "$bound" ]; do
 	judge "$seed" $?
 	seed=$((seed + 1))
 	[ $((runs % 50)) -ne 0 ] || say "$runs runs, $total hypercalls so far"
+	if [ "$failures" -ge 10 ]; then
+		say "ten failures: the session stops here"
+		break
+	fi
 done
 
 say "seeds $first to $((seed - 1)): $runs runs, $total hypercalls," \
