@@ -350,7 +350,12 @@ for (const f of figures)
 			const count = (x) => { for (const ch of x.replace(/\\[{}]/g, '')) bal += ch === '{' || ch === '[' ? 1 : ch === '}' || ch === ']' ? -1 : 0; };
 			count(l);
 			while (bal > 0 && i + 1 < ls.length) { i++; cmd += '\n' + ls[i]; count(ls[i]); }
-			if (!drop.test(cmd.replace(/\[[^\]]*\]/, ''))) out.push(cmd);
+			if (drop.test(cmd.replace(/\[[^\]]*\]/, ''))) continue;
+			// a command the book class has and standalone lacks
+			// (\mainmatter) must exist before it is redefined
+			const re = cmd.match(/^\\renewcommand\s*\{?(\\[A-Za-z@]+)/);
+			if (re) out.push('\\providecommand' + re[1] + '{}');
+			out.push(cmd);
 		}
 	};
 	take(path.join(__dirname, '..', 'preamble.tex'), 0);
