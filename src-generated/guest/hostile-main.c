@@ -808,18 +808,22 @@ static void enter_ring(int ring, int with_stack)
 		hcall(WHELP_HC_SET_STACK, WHELP_GUEST_KERNEL_DS,
 		      (whelp_u32)kstack + sizeof(kstack), 2, 0);
 }
-#line 1867 "chapters/61-hostile-guests.nw"
+#line 1871 "chapters/61-hostile-guests.nw"
 static int outer_probe_traps(const struct probe_desc *p, int ring)
 {
-	int i, r = 0;
+	int i, r;
 
-	caught_reset();
-	catch_resume = (whelp_u32)probe_landing;
-	for (i = 0; i < 10 && !r; i++)
+	for (i = 0; i < 10; i++) {
+		caught_reset();
+		catch_resume = (whelp_u32)probe_landing;
 		r = probe_call_outer(p->fn);
-	return r && caught_count == 1 && caught_vector == p->trap &&
-	       caught_errcode == p->errcode && caught_eip == (whelp_u32)p->at &&
-	       (caught_cs & 3) == (whelp_u32)ring;
+		if (r && caught_count == 1 && caught_vector == p->trap &&
+		    caught_errcode == p->errcode &&
+		    caught_eip == (whelp_u32)p->at &&
+		    (caught_cs & 3) == (whelp_u32)ring)
+			return 1;
+	}
+	return 0;
 }
 
 static void ring_sweep(int ring)
@@ -919,7 +923,7 @@ static void ring3_no_stack(const struct whelp_boot_info *boot)
 	(void)boot;
 	outer_hcall(3, 0);
 }
-#line 2001 "chapters/61-hostile-guests.nw"
+#line 2009 "chapters/61-hostile-guests.nw"
 static void stack_unaligned(const struct whelp_boot_info *boot)
 {
 	whelp_u32 top = (whelp_u32)kstack + 4096 + 12;
@@ -951,7 +955,7 @@ static void stack_runs_off(const struct whelp_boot_info *boot)
 	printk("hostile: a frame from ring 3 at 0x%x\n", top - 12);
 	probe_call_outer(ud2_probe.fn);
 }
-#line 2068 "chapters/61-hostile-guests.nw"
+#line 2076 "chapters/61-hostile-guests.nw"
 extern whelp_u32 esp_after_16bit;
 void hcall_on_16bit_stack(whelp_u32 ss) __attribute__((regparm(1)));
 static char stack16[0x10000] __attribute__((aligned(16)));
@@ -973,7 +977,7 @@ static void ss_16bit(const struct whelp_boot_info *boot)
 		    "the high half is 0 or in the Switcher's range");
 	survived("a 16-bit stack segment");
 }
-#line 2128 "chapters/61-hostile-guests.nw"
+#line 2136 "chapters/61-hostile-guests.nw"
 static void timer_storm(const struct whelp_boot_info *boot)
 {
 	unsigned int i, n;
@@ -1058,7 +1062,7 @@ static void halt_blocked(const struct whelp_boot_info *boot)
 	for (;;)
 		hcall(WHELP_HC_HALT, 0, 0, 0, 0);
 }
-#line 2283 "chapters/61-hostile-guests.nw"
+#line 2291 "chapters/61-hostile-guests.nw"
 #define SEL_20 0xa0u
 #define SEL_21 0xa8u
 
@@ -1151,7 +1155,7 @@ static void tls_wrap(const struct whelp_boot_info *boot)
 	printk("hostile: LOAD_TLS at 0x%x\n", 0xfffffff0u);
 	hcall(WHELP_HC_LOAD_TLS, 0xfffffff0u, 0, 0, 0);
 }
-#line 2382 "chapters/61-hostile-guests.nw"
+#line 2390 "chapters/61-hostile-guests.nw"
 static whelp_u32 gs_pages[2][1024] __attribute__((aligned(4096)));
 
 static whelp_u32 gs_peek(whelp_u32 offset)
@@ -1331,7 +1335,7 @@ static void store_tables(const struct whelp_boot_info *boot)
 		    "sldt and str: no LDT, the TSS in entry 16");
 	survived("the Guest learns where the Switcher keeps its tables");
 }
-#line 2628 "chapters/61-hostile-guests.nw"
+#line 2636 "chapters/61-hostile-guests.nw"
 #define GUEST_BITS WHELP_PAGE_GUEST
 #define ODD_BITS (WHELP_PAGE_PWT | WHELP_PAGE_PCD | WHELP_PAGE_GLOBAL | \
 		  GUEST_BITS)

@@ -278,12 +278,12 @@ PROBE_FN(hcall)
 PROBE_AT(hcall)
 	int $WHELP_HCALL_VECTOR
 	ret
-#line 1994 "chapters/61-hostile-guests.nw"
+#line 2002 "chapters/61-hostile-guests.nw"
 PROBE_FN(ud2)
 PROBE_AT(ud2)
 	ud2
 	ret
-#line 2046 "chapters/61-hostile-guests.nw"
+#line 2054 "chapters/61-hostile-guests.nw"
 	.data
 	.globl esp_after_16bit
 saved_esp:	.long 0

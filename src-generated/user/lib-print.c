@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include "user.h"
 
-#line 367 "chapters/10-pup-boot.nw"
+#line 374 "chapters/10-pup-boot.nw"
 struct outbuf {
 	char buf[256];
 	unsigned int len;
