@@ -14,7 +14,7 @@ vm hello lab-03-refused lab-03-accepted lab-03-vanishing hostile
 check 15 "pup boots and runs its programs in ring 3" vm_passed hello
 check 15 "bad descriptors kill the guest, for the right reason" \
 	vm_passed lab-03-refused
-check 15 "good descriptors work: conforming, expand-down, ring 2, %gs" \
+check 15 "the descriptors it may have work as the processor says" \
 	vm_passed lab-03-accepted
 check 10 "a segment emptied under its register kills the guest cleanly" \
 	vm_passed lab-03-vanishing
