@@ -72,7 +72,8 @@ GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld)
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher guests unit-tests initramfs book run \
 	shell check check-unit check-vm bench clean distclean \
-	fuzzers fuzz fuzz-elf fuzz-options fuzz-hypercalls
+	fuzzers fuzz fuzz-elf fuzz-options fuzz-hypercalls \
+	labs lab-start grade check-labs handout lab-refresh
 
 all: module launcher guests unit-tests initramfs
 
@@ -100,6 +101,9 @@ help:
 	@echo '  book        weave the chapters into build/book/whelp.pdf (~2 min)'
 	@echo '  bench       the benchmarks in the host VM'
 	@echo '  fuzz        fuzz the ELF loader and the options parser (FUZZ_TIME s each)'
+	@echo '  labs        list the course labs (Part VII); lab-start LAB=NN starts one'
+	@echo '  grade       grade the tree for LAB=NN; check-labs proves every grader'
+	@echo '  handout     a student tarball of HEAD without the reference solutions'
 	@echo '  deps        install and fetch what the build needs'
 	@echo '  clean       remove build output (distclean: also build/deps)'
 	@echo 'Knobs: CPU=max|pentium3 SMP=N MEM=MB SCENARIO=NAME[,NAME] V=1 (full commands)'
@@ -175,6 +179,10 @@ $(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) \
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(UNIT_CFLAGS) $< $(LAUNCHER_LIB_SRC) $(UNIT_LINK_$*) $(CHECK_LIBS) -o $@
 
+# A lab's unit tests (tests/unit/lab_*.c) are built only when its grader
+# asks; a lab's unit.mk says which Host files they link.
+-include $(wildcard $(G)/labs/*/unit.mk)
+
 $(B)/vm/tests/bin/%: $(G)/tests/vm/%.c $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) $< -o $@ -lpthread
@@ -218,6 +226,29 @@ check-unit: unit-tests
 
 check-vm: all
 	@tests/check.sh --vm-only
+
+# ---------------------------------------------------------------- labs
+# The course labs (chapter "Taking a lab"); tools/labs.sh does the work.
+# A grader's VM has one processor unless SMP is given.
+labs:
+	@tools/labs.sh list
+
+lab-start:
+	@tools/labs.sh start "$(LAB)"
+
+grade: deps
+	@SMP=$(if $(filter command line environment,$(origin SMP)),$(SMP),1) \
+		tools/labs.sh grade "$(LAB)"
+
+check-labs: deps
+	@$(MAKE) -s all
+	@tools/labs.sh check $(LAB)
+
+handout:
+	@tools/labs.sh handout
+
+lab-refresh:
+	@tools/labs.sh refresh "$(LAB)"
 
 # ---------------------------------------------------------------- fuzzing
 # Each tests/fuzz/fuzz_NAME.c is a libFuzzer harness, built by clang with
