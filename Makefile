@@ -278,7 +278,8 @@ $(B)/fuzz/%: $(G)/tests/fuzz/%.c $$(FUZZ_LINK_$$*) $(wildcard $(G)/*/*.h)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LINK_$*) -o $@
 
-fuzz: fuzz-elf fuzz-options
+# make fuzz: the long fuzzers, all of them.
+fuzz: fuzz-elf fuzz-options fuzz-hypercalls
 
 # The ELF loader's seeds are the real images: the guests and pup's programs.
 fuzz-elf: $(B)/fuzz/fuzz_elf_load $(GUESTS) $(USER_PROGS)
@@ -292,6 +293,19 @@ fuzz-options: $(B)/fuzz/fuzz_options
 	@mkdir -p $(B)/fuzz/corpus-options $(B)/fuzz/artifacts
 	$(call fuzz_run,$<,options)
 
+# fuzz-hypercalls runs the fuzz scenario of
+# chapter "Fuzzing the hypercalls" with a bound of FUZZ_CALLS hypercalls
+# from seed FUZZ_SEED on; the VM and the scenario may take up to 10 ms a
+# call, plus 10 minutes.
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?= 1
+fuzz-hypercalls: deps
+	@$(MAKE) -s all
+	@limit=$$(( $(FUZZ_CALLS) / 100 + 600 )); \
+	VM_TIMEOUT=$$((limit + 60)) \
+	VM_ARGS="whelp.fuzz_calls=$(FUZZ_CALLS) whelp.fuzz_seed=$(FUZZ_SEED) whelp.timeout=$$limit" \
+		tests/run-vm.sh --show fuzz
+
 # ---------------------------------------------------------------- benchmarks
 # The console goes to build/bench/console.log as well; tools/bench-data.sh
 # turns it into build/bench/results.dat, the file the book's plot reads.
@@ -301,22 +315,6 @@ bench: deps
 	@tests/run-vm.sh --show bench | tee $(B)/bench/console.log
 	@tools/bench-data.sh $(B)/bench/console.log > $(B)/bench/results.dat
 	@echo "bench: wrote $(B)/bench/results.dat"
-
-# ------------------------------------------------------ hypercall fuzzing
-# make fuzz: the long fuzzers. fuzz-hypercalls runs the fuzz scenario of
-# chapter "Fuzzing the hypercalls" with a bound of FUZZ_CALLS hypercalls
-# from seed FUZZ_SEED on; the VM and the scenario may take up to 10 ms a
-# call, plus 10 minutes.
-FUZZ_CALLS ?= 1000000
-FUZZ_SEED ?= 1
-fuzz: fuzz-hypercalls
-
-fuzz-hypercalls: deps
-	@$(MAKE) -s all
-	@limit=$$(( $(FUZZ_CALLS) / 100 + 600 )); \
-	VM_TIMEOUT=$$((limit + 60)) \
-	VM_ARGS="whelp.fuzz_calls=$(FUZZ_CALLS) whelp.fuzz_seed=$(FUZZ_SEED) whelp.timeout=$$limit" \
-		tests/run-vm.sh --show fuzz
 
 # ---------------------------------------------------------------- the book
 book: $(B)/book/whelp.pdf
