@@ -393,6 +393,23 @@ labs_tests() {
 		tar -xzf "$tmp/handout.tar.gz" -C "$tmp"
 		mkdir -p "$tmp/whelp/build"
 		ln -s "$top/build/deps" "$tmp/whelp/build/deps"
+		# A chapter the lab changes, changed by the student: refused.
+		local ch
+		ch=$(cd "$tmp/whelp" && sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' \
+			labs/"$HANDOUT_LAB"-*/start.patch | head -1)
+		if [ -n "$ch" ]; then
+			cp "$tmp/whelp/$ch" "$tmp/saved.nw"
+			echo "% the student's own line" >> "$tmp/whelp/$ch"
+			if (cd "$tmp/whelp" && tools/labs.sh start "$HANDOUT_LAB") > "$logdir/handout-refuse.log" 2>&1; then
+				fail "lab-start overwrote a changed $ch in the handout"
+			elif grep -q "commit (or stash) your work first" "$logdir/handout-refuse.log" &&
+				tail -1 "$tmp/whelp/$ch" | grep -q "the student's own line"; then
+				pass "lab-start refuses to overwrite a changed $ch, and says why"
+			else
+				fail "lab-start failed on a changed $ch without saying why (see $logdir/handout-refuse.log)"
+			fi
+			cp "$tmp/saved.nw" "$tmp/whelp/$ch"
+		fi
 		out=$(cd "$tmp/whelp" && tools/labs.sh start "$HANDOUT_LAB" 2>&1 &&
 			tools/labs.sh grade "$HANDOUT_LAB" 2>&1)
 		echo "$out" > "$logdir/handout-grade.log"
