@@ -26,7 +26,7 @@ else
 	sed 's/^/    | /' /tmp/lab05.out
 fi
 kill "$pid" 2> /dev/null
-wait "$pid"
+wait "$pid" 2> /dev/null
 expect_param guests 0
 unload_module
 finish
