@@ -72,7 +72,7 @@ GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld)
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher guests unit-tests initramfs book run \
 	shell check check-unit check-vm bench clean distclean \
-	fuzzers fuzz fuzz-elf fuzz-options fuzz-hypercalls \
+	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-hypercalls \
 	labs lab-start grade check-labs handout lab-refresh
 
 all: module launcher guests unit-tests initramfs
@@ -264,6 +264,7 @@ FUZZ_JOBS ?= 2
 FUZZERS = $(patsubst $(G)/tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard $(G)/tests/fuzz/fuzz_*.c))
 FUZZ_LINK_fuzz_elf_load = $(G)/launcher/elf_load.c
 FUZZ_LINK_fuzz_options = $(G)/launcher/options.c
+FUZZ_LINK_fuzz_mmio_decode = $(G)/launcher/mmio_decode.c
 
 # fuzz_run HARNESS,NAME: every input of the corpus once, so that a seed
 # that crashes stops the run with its report (fork mode would only save
@@ -279,7 +280,7 @@ $(B)/fuzz/%: $(G)/tests/fuzz/%.c $$(FUZZ_LINK_$$*) $(wildcard $(G)/*/*.h)
 	$(call quiet,CC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LINK_$*) -o $@
 
 # make fuzz: the long fuzzers, all of them.
-fuzz: fuzz-elf fuzz-options fuzz-hypercalls
+fuzz: fuzz-elf fuzz-options fuzz-mmio fuzz-hypercalls
 
 # The ELF loader's seeds are the real images: the guests and pup's programs.
 fuzz-elf: $(B)/fuzz/fuzz_elf_load $(GUESTS) $(USER_PROGS)
@@ -292,6 +293,11 @@ fuzz-elf: $(B)/fuzz/fuzz_elf_load $(GUESTS) $(USER_PROGS)
 fuzz-options: $(B)/fuzz/fuzz_options
 	@mkdir -p $(B)/fuzz/corpus-options $(B)/fuzz/artifacts
 	$(call fuzz_run,$<,options)
+
+# The MMIO decoder needs no seeds either.
+fuzz-mmio: $(B)/fuzz/fuzz_mmio_decode
+	@mkdir -p $(B)/fuzz/corpus-mmio $(B)/fuzz/artifacts
+	$(call fuzz_run,$<,mmio)
 
 # fuzz-hypercalls runs the fuzz scenario of
 # chapter "Fuzzing the hypercalls" with a bound of FUZZ_CALLS hypercalls
