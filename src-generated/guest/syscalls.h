@@ -12,10 +12,15 @@
 #define SYS_SPAWN	5	/* (name, argument): the child's pid, or -1 */
 #define SYS_WAIT	6	/* (&status or 0): a child's pid, or -1 */
 #define SYS_TIME	7	/* (): milliseconds since pup started */
-#define SYS_COUNT	8
+#define SYS_READ	8	/* (fd, buffer, length): bytes, 0 at the end, or -1 */
+#define SYS_CLOSE	9	/* (fd): 0, or -1 */
+#define SYS_PIPE	10	/* (&fds): 0, or -1; fds[0] reads, fds[1] writes */
+#define SYS_COUNT	11
 
 #define PUP_KILLED	0x100	/* wait status: killed, the trap in bits 0-7 */
 #define PUP_NAME_MAX	16	/* a program's name, with its NUL */
 #define PUP_ARG_MAX	128	/* a program's argument, with its NUL */
+#define PUP_FD_MAX	8	/* a process's file descriptors, 0 to 2 included */
+#define PUP_PIPE_SIZE	512	/* the bytes a pipe holds */
 
 #endif
