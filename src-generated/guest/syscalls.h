@@ -12,7 +12,7 @@
 #define SYS_SPAWN	5	/* (name, argument): the child's pid, or -1 */
 #define SYS_WAIT	6	/* (&status or 0): a child's pid, or -1 */
 #define SYS_TIME	7	/* (): milliseconds since pup started */
-#define SYS_READ	8	/* (fd, buffer, length): bytes, 0 at the end, or -1 */
+#define SYS_READ	8	/* (fd, buffer, length): bytes, 0 at end, or -1 */
 #define SYS_CLOSE	9	/* (fd): 0, or -1 */
 #define SYS_PIPE	10	/* (&fds): 0, or -1; fds[0] reads, fds[1] writes */
 #define SYS_COUNT	11
