@@ -1511,7 +1511,7 @@ static void stack_pages(const struct whelp_boot_info *boot)
 static void lab09_deed(const struct whelp_boot_info *boot)
 {
 	(void)boot;
-	/* Lab 09 asks you to write this deed. */
+	/* Lab 09 asks you for this deed. */
 }
 #line 239 "chapters/61-hostile-guests.nw"
 static const struct deed deeds[] = {
