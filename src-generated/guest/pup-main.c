@@ -37,12 +37,12 @@ void pup_main(void)
 #line 883 "chapters/12-pup-traps.nw"
 	if (pup_boot_wants_traps(boot->cmdline))
 		traps_init();
-#line 1112 "chapters/13-pup-processes.nw"
+#line 1127 "chapters/13-pup-processes.nw"
 	if (pup_boot_wants_procs(boot->cmdline))
 		procs_init();
 #line 259 "chapters/10-pup-boot.nw"
 	pup_run_tests(boot->cmdline);
-#line 1154 "chapters/13-pup-processes.nw"
+#line 1169 "chapters/13-pup-processes.nw"
 	if (first_word_is(boot->cmdline, "run") &&
 	    procs_run(boot->cmdline + 3) != 0)
 		hcall(WHELP_HC_SHUTDOWN, __pa("init failed"),

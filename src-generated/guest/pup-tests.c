@@ -610,7 +610,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 976 "chapters/14-pup-programs.nw"
+#line 1000 "chapters/14-pup-programs.nw"
 static struct proc_end run_program(const char *name, const char *arg)
 {
 	struct proc_end end = { .pid = -1, .status = -1 };
@@ -620,7 +620,7 @@ static struct proc_end run_program(const char *name, const char *arg)
 		printk("pup-test:   %s %s did not run\n", name, arg);
 	return end;
 }
-#line 995 "chapters/14-pup-programs.nw"
+#line 1019 "chapters/14-pup-programs.nw"
 static void test_spawn(void)
 {
 	check_eq(run_program("status", "42").status, 42,
@@ -630,7 +630,7 @@ static void test_spawn(void)
 	check_eq(proc_spawn("nosuch", "", 0), -1,
 		 "an unknown program cannot be started");
 }
-#line 1019 "chapters/14-pup-programs.nw"
+#line 1043 "chapters/14-pup-programs.nw"
 static void test_preemption(void)
 {
 	whelp_u32 start = pup_uptime_ms(), took, total;
@@ -651,7 +651,7 @@ static void test_preemption(void)
 	check(total && ea.ticks * 4 >= total && eb.ticks * 4 >= total,
 	      "  ... each with a fair share of the ticks");
 }
-#line 1049 "chapters/14-pup-programs.nw"
+#line 1073 "chapters/14-pup-programs.nw"
 static void test_sleep(void)
 {
 	int s, sp;
@@ -665,7 +665,7 @@ static void test_sleep(void)
 	proc_wait_kernel(sp, &espin);
 	check_eq(es.status, 0, "a sleeper wakes on time beside a spinner");
 }
-#line 1076 "chapters/14-pup-programs.nw"
+#line 1100 "chapters/14-pup-programs.nw"
 static void test_bad_deeds(void)
 {
 	static const struct {
@@ -702,7 +702,7 @@ static void test_bad_deeds(void)
 	check(end.status >= 0 && end.status < PUP_KILLED,
 	      "  ... while another process runs on to its end");
 }
-#line 1123 "chapters/14-pup-programs.nw"
+#line 1147 "chapters/14-pup-programs.nw"
 static void test_fpu(void)
 {
 	whelp_u32 traps = fpu_nm_traps;
@@ -722,7 +722,7 @@ static void test_fpu(void)
 	check(pup_fpu_started_clean(),
 	      "the floating-point unit started in its reset state");
 }
-#line 1157 "chapters/14-pup-programs.nw"
+#line 1181 "chapters/14-pup-programs.nw"
 static void test_syscall_cost(void)
 {
 	whelp_u64 t0 = pup_rdtsc();
@@ -744,7 +744,7 @@ static void test_syscall_cost(void)
 	check(sys_us * 4 < hcall_us * 20,
 	      "a system call costs less than a quarter of a hypercall");
 }
-#line 1197 "chapters/14-pup-programs.nw"
+#line 1221 "chapters/14-pup-programs.nw"
 static void test_family(void)
 {
 	struct proc_end end;
@@ -783,7 +783,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1242 "chapters/14-pup-programs.nw"
+#line 1266 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -807,7 +807,7 @@ static const struct pup_suite suites[] = {
 #line 1341 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1251 "chapters/14-pup-programs.nw"
+#line 1275 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 701 "chapters/11-pup-paging.nw"

@@ -155,16 +155,16 @@ struct proc_end {
 
 int proc_wait_kernel(int pid, struct proc_end *end);
 void proc_exit(int status) __attribute__((noreturn));
-#line 880 "chapters/13-pup-processes.nw"
+#line 895 "chapters/13-pup-processes.nw"
 extern whelp_u32 fpu_nm_traps;
 int pup_fpu_lazy(void);
 int pup_fpu_started_clean(void);
 void fpu_force_eager(void);
-#line 1096 "chapters/13-pup-processes.nw"
+#line 1111 "chapters/13-pup-processes.nw"
 void procs_init(void);
 int pup_boot_wants_procs(const char *cmdline);
 int procs_run(const char *args);
-#line 1226 "chapters/13-pup-processes.nw"
+#line 1241 "chapters/13-pup-processes.nw"
 /* pup-string.c */
 void *memcpy(void *dst, const void *src, unsigned int n);
 void *memset(void *dst, int c, unsigned int n);
@@ -177,7 +177,7 @@ void strlcpy(char *dst, const char *src, unsigned int size);
 #define USER_STACK_TOP	WHELP_KERNEL_ADDRESS
 #define USER_STACK_PAGES 4
 #define USER_STACK_LOW	(USER_STACK_TOP - USER_STACK_PAGES * WHELP_PAGE_SIZE)
-#line 343 "chapters/14-pup-programs.nw"
+#line 367 "chapters/14-pup-programs.nw"
 struct pup_program {
 	const char *name;
 	const whelp_u8 *image, *end;	/* the ELF file */

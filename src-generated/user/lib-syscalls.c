@@ -53,3 +53,19 @@ unsigned int time(void)
 {
 	return syscall3(SYS_TIME, 0, 0, 0);
 }
+
+#line 161 "chapters/14-pup-programs.nw"
+int read(int fd, void *buf, unsigned int len)
+{
+	return syscall3(SYS_READ, fd, (unsigned int)buf, len);
+}
+
+int close(int fd)
+{
+	return syscall3(SYS_CLOSE, fd, 0, 0);
+}
+
+int pipe(int fds[2])
+{
+	return syscall3(SYS_PIPE, (unsigned int)fds, 0, 0);
+}
