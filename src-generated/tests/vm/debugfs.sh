@@ -47,10 +47,13 @@ if [ -f "$c" ]; then
 		say "launcher_pid is $pid" ||
 		bad "launcher_pid is '$(count "$c" launcher_pid)', not $pid"
 	e1=$(count "$c" exits) h1=$(count "$c" hypercall.set_clockevent)
+	w1=$(count "$c" guest_writes)
 	sleep 1
 	e2=$(count "$c" exits) h2=$(count "$c" hypercall.set_clockevent)
+	w2=$(count "$c" guest_writes)
 	grows exits "$e1" "$e2"
 	grows hypercall.set_clockevent "$h1" "$h2"
+	grows guest_writes "$w1" "$w2"
 	[ "$(count "$c" trap.syscall)" = 0 ] &&
 		say "no system call left the Guest" ||
 		bad "trap.syscall is '$(count "$c" trap.syscall)'"
