@@ -611,31 +611,46 @@ static void traps_oops(void)
 	check(0, "an oops does not come back");
 }
 #line 7 "chapters/71-lab-08-irq-check.nw"
-static void irqwait_mode(const char *mode, whelp_u32 ms)
+static void irqwait_pending(void)
 {
-	whelp_u32 bit = 1u << WHELP_IRQ_TIMER, start = pup_uptime_ms();
+	clock_oneshot(1000000);
+	while (!*(volatile whelp_u32 *)&pup_shared.irq_pending)
+		;
+}
+
+static void irqwait_hypercalls(whelp_u32 n)
+{
+	whelp_u32 i;
+
+	for (i = 0; i < n; i++)
+		hcall(WHELP_HC_SEND_INTERRUPTS, 0, 0, 0, 0);
+}
+
+static void irqwait_mode(const char *mode, whelp_u32 n)
+{
+	whelp_u32 bit = 1u << WHELP_IRQ_TIMER, end = pup_ticks + n;
 
 	if (first_word_is(mode, "idle")) {
 		clock_start();
-		while (pup_uptime_ms() - start < ms) {
+		while (pup_ticks != end) {
 			halt();
 			irq_enable();
 			irq_disable();
 		}
+		clock_stop();
 	} else if (first_word_is(mode, "masked")) {
-		clock_start();
-		spin_ms(ms);
+		irqwait_pending();
+		irqwait_hypercalls(n);
 	} else if (first_word_is(mode, "blocked")) {
+		irqwait_pending();
 		pup_shared.blocked_interrupts[0] |= bit;
 		irq_enable();
-		clock_start();
-		spin_ms(ms);
+		irqwait_hypercalls(n);
 		irq_disable();
 		pup_shared.blocked_interrupts[0] &= ~bit;
 	} else {
 		panic("irqwait: the mode is idle, masked or blocked");
 	}
-	clock_stop();
 	irq_enable();
 	irq_disable();
 }
@@ -644,7 +659,7 @@ static void irqwait_suite(void)
 {
 	const struct whelp_boot_info *boot = __va(WHELP_BOOT_INFO_ADDR);
 	const char *mode = boot->cmdline, *p;
-	whelp_u32 ms = 0;
+	whelp_u32 n = 0;
 
 	while (*mode && *mode != ' ')
 		mode++;
@@ -655,11 +670,14 @@ static void irqwait_suite(void)
 	while (*p == ' ')
 		p++;
 	while (*p >= '0' && *p <= '9')
-		ms = ms * 10 + (*p++ - '0');
-	irqwait_mode(mode, ms);
-	printk("irqwait: done\n");
-	for (;;)
+		n = n * 10 + (*p++ - '0');
+	irqwait_mode(mode, n);
+	printk("irqwait: done, %u ticks\n", pup_ticks);
+	for (;;) {
 		halt();
+		irq_enable();
+		irq_disable();
+	}
 }
 #line 976 "chapters/14-pup-programs.nw"
 static struct proc_end run_program(const char *name, const char *arg)
@@ -861,7 +879,7 @@ static const struct pup_suite suites[] = {
 #line 1251 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 60 "chapters/71-lab-08-irq-check.nw"
+#line 78 "chapters/71-lab-08-irq-check.nw"
 	{ "irqwait", irqwait_suite, 0 },
 #line 701 "chapters/11-pup-paging.nw"
 };
