@@ -610,7 +610,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 7 "chapters/71-lab-08-irq-check.nw"
+#line 180 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_pending(void)
 {
 	clock_oneshot(1000000);
@@ -625,7 +625,7 @@ static void irqwait_hypercalls(whelp_u32 n)
 	for (i = 0; i < n; i++)
 		hcall(WHELP_HC_SEND_INTERRUPTS, 0, 0, 0, 0);
 }
-
+#line 202 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_mode(const char *mode, whelp_u32 n)
 {
 	whelp_u32 bit = 1u << WHELP_IRQ_TIMER, end = pup_ticks + n;
@@ -654,7 +654,7 @@ static void irqwait_mode(const char *mode, whelp_u32 n)
 	irq_enable();
 	irq_disable();
 }
-
+#line 239 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_suite(void)
 {
 	const struct whelp_boot_info *boot = __va(WHELP_BOOT_INFO_ADDR);
@@ -879,7 +879,7 @@ static const struct pup_suite suites[] = {
 #line 1251 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 78 "chapters/71-lab-08-irq-check.nw"
+#line 266 "chapters/71-lab-08-irq-check.nw"
 	{ "irqwait", irqwait_suite, 0 },
 #line 701 "chapters/11-pup-paging.nw"
 };
