@@ -72,7 +72,8 @@ GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld)
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher guests unit-tests initramfs book run \
 	shell check check-unit check-vm bench clean distclean \
-	fuzzers fuzz fuzz-elf fuzz-options fuzz-hypercalls
+	fuzzers fuzz fuzz-elf fuzz-options fuzz-hypercalls \
+	labs lab-start grade check-labs handout lab-refresh
 
 all: module launcher guests unit-tests initramfs
 
@@ -100,6 +101,9 @@ help:
 	@echo '  book        weave the chapters into build/book/whelp.pdf (~2 min)'
 	@echo '  bench       the benchmarks in the host VM'
 	@echo '  fuzz        fuzz the ELF loader and the options parser (FUZZ_TIME s each)'
+	@echo '  labs        list the course labs (Part VII); lab-start LAB=NN starts one'
+	@echo '  grade       grade the tree for LAB=NN; check-labs proves every grader'
+	@echo '  handout     a student tarball of HEAD without the reference solutions'
 	@echo '  deps        install and fetch what the build needs'
 	@echo '  clean       remove build output (distclean: also build/deps)'
 	@echo 'Knobs: CPU=max|pentium3 SMP=N MEM=MB SCENARIO=NAME[,NAME] V=1 (full commands)'
@@ -175,6 +179,10 @@ $(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) \
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(UNIT_CFLAGS) $< $(LAUNCHER_LIB_SRC) $(UNIT_LINK_$*) $(CHECK_LIBS) -o $@
 
+# A lab's unit tests (tests/unit/lab_*.c) are built only when its grader
+# asks; a lab's unit.mk says which Host files they link.
+-include $(wildcard $(G)/labs/*/unit.mk)
+
 $(B)/vm/tests/bin/%: $(G)/tests/vm/%.c $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) $< -o $@ -lpthread
@@ -219,6 +227,29 @@ check-unit: unit-tests
 check-vm: all
 	@tests/check.sh --vm-only
 
+# ---------------------------------------------------------------- labs
+# The course labs (chapter "Taking a lab"); tools/labs.sh does the work.
+# A grader's VM has one processor unless SMP is given.
+labs:
+	@tools/labs.sh list
+
+lab-start:
+	@tools/labs.sh start "$(LAB)"
+
+grade: deps
+	@SMP=$(if $(filter command line environment,$(origin SMP)),$(SMP),1) \
+		tools/labs.sh grade "$(LAB)"
+
+check-labs: deps
+	@$(MAKE) -s all
+	@tools/labs.sh check $(LAB)
+
+handout:
+	@tools/labs.sh handout
+
+lab-refresh:
+	@tools/labs.sh refresh "$(LAB)"
+
 # ---------------------------------------------------------------- fuzzing
 # Each tests/fuzz/fuzz_NAME.c is a libFuzzer harness, built by clang with
 # AddressSanitizer and UBSan into build/fuzz/fuzz_NAME together with the
@@ -247,7 +278,8 @@ $(B)/fuzz/%: $(G)/tests/fuzz/%.c $$(FUZZ_LINK_$$*) $(wildcard $(G)/*/*.h)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LINK_$*) -o $@
 
-fuzz: fuzz-elf fuzz-options
+# make fuzz: the long fuzzers, all of them.
+fuzz: fuzz-elf fuzz-options fuzz-hypercalls
 
 # The ELF loader's seeds are the real images: the guests and pup's programs.
 fuzz-elf: $(B)/fuzz/fuzz_elf_load $(GUESTS) $(USER_PROGS)
@@ -261,6 +293,19 @@ fuzz-options: $(B)/fuzz/fuzz_options
 	@mkdir -p $(B)/fuzz/corpus-options $(B)/fuzz/artifacts
 	$(call fuzz_run,$<,options)
 
+# fuzz-hypercalls runs the fuzz scenario of
+# chapter "Fuzzing the hypercalls" with a bound of FUZZ_CALLS hypercalls
+# from seed FUZZ_SEED on; the VM and the scenario may take up to 10 ms a
+# call, plus 10 minutes.
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?= 1
+fuzz-hypercalls: deps
+	@$(MAKE) -s all
+	@limit=$$(( $(FUZZ_CALLS) / 100 + 600 )); \
+	VM_TIMEOUT=$$((limit + 60)) \
+	VM_ARGS="whelp.fuzz_calls=$(FUZZ_CALLS) whelp.fuzz_seed=$(FUZZ_SEED) whelp.timeout=$$limit" \
+		tests/run-vm.sh --show fuzz
+
 # ---------------------------------------------------------------- benchmarks
 # The console goes to build/bench/console.log as well; tools/bench-data.sh
 # turns it into build/bench/results.dat, the file the book's plot reads.
@@ -270,22 +315,6 @@ bench: deps
 	@tests/run-vm.sh --show bench | tee $(B)/bench/console.log
 	@tools/bench-data.sh $(B)/bench/console.log > $(B)/bench/results.dat
 	@echo "bench: wrote $(B)/bench/results.dat"
-
-# ------------------------------------------------------ hypercall fuzzing
-# make fuzz: the long fuzzers. fuzz-hypercalls runs the fuzz scenario of
-# chapter "Fuzzing the hypercalls" with a bound of FUZZ_CALLS hypercalls
-# from seed FUZZ_SEED on; the VM and the scenario may take up to 10 ms a
-# call, plus 10 minutes.
-FUZZ_CALLS ?= 1000000
-FUZZ_SEED ?= 1
-fuzz: fuzz-hypercalls
-
-fuzz-hypercalls: deps
-	@$(MAKE) -s all
-	@limit=$$(( $(FUZZ_CALLS) / 100 + 600 )); \
-	VM_TIMEOUT=$$((limit + 60)) \
-	VM_ARGS="whelp.fuzz_calls=$(FUZZ_CALLS) whelp.fuzz_seed=$(FUZZ_SEED) whelp.timeout=$$limit" \
-		tests/run-vm.sh --show fuzz
 
 # ---------------------------------------------------------------- the book
 book: $(B)/book/whelp.pdf

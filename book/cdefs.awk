@@ -13,7 +13,7 @@
 # Two more rules keep the index to what a reader looks up.  A name is
 # declared once per chunk, however many times this filter and the chunk's
 # "@ %def" line both find it (otherwise a footer would say "Uses x 8a 8a").
-# And the chunks of the tests (everything under tests/, the test Guests
+# And the chunks of the tests (everything under tests/ and labs/, the test Guests
 # hostile, leftovers, bench and access, pup's own tests, and their pieces
 # such as "Shadow tests: ..." or "Access: ...") define nothing for the
 # index: their helpers are local to one file, and their names (alive,
@@ -90,7 +90,7 @@ BEGIN {
 /^@end code/ { code = 0 }
 code && /^@defn / {
 	chunk = substr($0, 7)
-	local_chunk = (chunk ~ /^tests\// ||
+	local_chunk = (chunk ~ /^(tests|labs)\// ||
 		       chunk ~ /^guest\/(pup-tests|hostile|leftovers|bench|access)[-.]/ ||
 		       chunk ~ /^(Hostile|Access|Bench|Scenario helpers|Shim|device_abuse|many-guests)[^:]*: / ||
 		       chunk ~ /^[A-Za-z_ ]*[Tt]ests?: / ||

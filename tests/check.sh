@@ -1,6 +1,7 @@
 #!/bin/bash
 # make check: every test Whelp has, ending in one line "N passed, N failed".
-#   check.sh [--unit-only | --dist-only | --html-only | --fuzz-only | --gdb-only | --vm-only]
+#   check.sh [--unit-only | --dist-only | --html-only | --fuzz-only | --gdb-only | --vm-only
+#             | --labs-only]
 # 1. the Check unit tests tangled from the chapters (build/tests/unit/);
 # 2. the distribution's own promises: src-generated/ is in sync with the
 #    chapters, a compiler error names the chapter line, the book builds;
@@ -9,7 +10,9 @@
 # 3. short runs of the fuzzers (build/fuzz/), one result each;
 # 4. gdb in batch mode against the host VM: breakpoints in the Host, the
 #    Switcher and pup stop at chapter lines;
-# 5. the scenarios in the host VM, once per machine configuration.
+# 5. the scenarios in the host VM, once per machine configuration;
+# 6. the labs: every grader fails its starting point and gives full marks
+#    to its reference (tools/labs.sh check), and the handout builds.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -362,14 +365,73 @@ vm_tests() {
 	done
 }
 
+# The labs: tools/labs.sh check prints a PASS or FAIL line for each
+# half of each lab. Then the handout: no reference solution in it, and a
+# lab started and graded in it (HANDOUT_LAB, a lab of unit tests only,
+# so that the fresh tree builds without the module).
+HANDOUT_LAB=${HANDOUT_LAB:-04}
+labs_tests() {
+	local line tmp out
+	if ! ls labs/[0-9][0-9]-*/lab.conf > /dev/null 2>&1; then
+		fail "there are no labs in labs/"
+		return
+	fi
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		PASS:*) passed=$((passed + 1)) ;;
+		FAIL:*) failed=$((failed + 1)) ;;
+		esac
+	done < <(tools/labs.sh check 2>&1)
+	tmp=$(mktemp -d)
+	if ! tools/labs.sh handout "$tmp/handout.tar.gz" > "$logdir/handout.log" 2>&1; then
+		fail "make handout failed (see $logdir/handout.log)"
+	elif tar -tzf "$tmp/handout.tar.gz" | grep -q 'reference\.patch$'; then
+		fail "the handout carries a reference solution"
+	else
+		pass "the handout carries no reference solution"
+		tar -xzf "$tmp/handout.tar.gz" -C "$tmp"
+		mkdir -p "$tmp/whelp/build"
+		[ -e "$tmp/whelp/build/deps" ] || ln -s "$top/build/deps" "$tmp/whelp/build/deps"
+		# A chapter the lab changes, changed by the student: refused.
+		local ch
+		ch=$(cd "$tmp/whelp" && sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' \
+			labs/"$HANDOUT_LAB"-*/start.patch | head -1)
+		if [ -n "$ch" ]; then
+			cp "$tmp/whelp/$ch" "$tmp/saved.nw"
+			echo "% the student's own line" >> "$tmp/whelp/$ch"
+			if (cd "$tmp/whelp" && tools/labs.sh start "$HANDOUT_LAB") > "$logdir/handout-refuse.log" 2>&1; then
+				fail "lab-start overwrote a changed $ch in the handout"
+			elif grep -q "commit (or stash) your work first" "$logdir/handout-refuse.log" &&
+				tail -1 "$tmp/whelp/$ch" | grep -q "the student's own line"; then
+				pass "lab-start refuses to overwrite a changed $ch, and says why"
+			else
+				fail "lab-start failed on a changed $ch without saying why (see $logdir/handout-refuse.log)"
+			fi
+			cp "$tmp/saved.nw" "$tmp/whelp/$ch"
+		fi
+		out=$(cd "$tmp/whelp" && tools/labs.sh start "$HANDOUT_LAB" 2>&1 &&
+			tools/labs.sh grade "$HANDOUT_LAB" 2>&1)
+		echo "$out" > "$logdir/handout-grade.log"
+		if grep -q '^labs: lab .* started' <<< "$out" &&
+			grep -q '^Score: [0-9]*/[0-9]*$' <<< "$out"; then
+			pass "lab $HANDOUT_LAB starts and is graded in the handout: $(grep '^Score' <<< "$out")"
+		else
+			fail "lab $HANDOUT_LAB did not start and grade in the handout (see $logdir/handout-grade.log)"
+		fi
+	fi
+	rm -rf "$tmp"
+}
+
 case $only in
+--labs-only) labs_tests ;;
 --unit-only) unit_tests ;;
 --vm-only) vm_tests ;;
 --fuzz-only) fuzz_tests ;;
 --html-only) html_tests ;;
 --gdb-only) gdb_tests ;;
 --dist-only) distribution_tests ;;
-*) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; vm_tests ;;
+*) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; vm_tests; labs_tests ;;
 esac
 
 echo "$passed passed, $failed failed"

@@ -5,10 +5,6 @@ echo "debugfs: the Host's counters, read while a Guest runs"
 load_module
 d=/sys/kernel/debug/whelp
 
-# count FILE NAME: the value on FILE's line NAME.
-count() {
-	awk -v n="$2" '$1 == n { print $2 }' "$1" 2> /dev/null
-}
 # grows WHAT BEFORE AFTER
 grows() {
 	if [ "${3:-0}" -gt "${2:-0}" ] 2> /dev/null; then
@@ -21,14 +17,14 @@ grows() {
 # may still move at first: up to 5 s).
 same_as_param() {
 	tries=0
-	while [ "$(count "$c" "$1")" != "$(param "$2")" ] && [ $tries -lt 50 ]; do
+	while [ "$(counter "$c" "$1")" != "$(param "$2")" ] && [ $tries -lt 50 ]; do
 		sleep 0.1
 		tries=$((tries + 1))
 	done
-	if [ "$(count "$c" "$1")" = "$(param "$2")" ]; then
+	if [ "$(counter "$c" "$1")" = "$(param "$2")" ]; then
 		say "$1 is the module's $2: $(param "$2")"
 	else
-		bad "$1 is '$(count "$c" "$1")', the module's $2 '$(param "$2")'"
+		bad "$1 is '$(counter "$c" "$1")', the module's $2 '$(param "$2")'"
 	fi
 }
 
@@ -43,32 +39,32 @@ if [ -f "$c" ]; then
 	odd=$(grep -cv '^[a-z0-9_.]* [0-9][0-9]*$' "$c")
 	[ "$odd" = 0 ] && say "every line of it is 'name value'" ||
 		bad "$odd lines of $c are not 'name value'"
-	[ "$(count "$c" launcher_pid)" = "$pid" ] &&
+	[ "$(counter "$c" launcher_pid)" = "$pid" ] &&
 		say "launcher_pid is $pid" ||
-		bad "launcher_pid is '$(count "$c" launcher_pid)', not $pid"
-	e1=$(count "$c" exits) h1=$(count "$c" hypercall.set_clockevent)
-	w1=$(count "$c" guest_writes)
+		bad "launcher_pid is '$(counter "$c" launcher_pid)', not $pid"
+	e1=$(counter "$c" exits) h1=$(counter "$c" hypercall.set_clockevent)
+	w1=$(counter "$c" guest_writes)
 	sleep 1
-	e2=$(count "$c" exits) h2=$(count "$c" hypercall.set_clockevent)
-	w2=$(count "$c" guest_writes)
+	e2=$(counter "$c" exits) h2=$(counter "$c" hypercall.set_clockevent)
+	w2=$(counter "$c" guest_writes)
 	grows exits "$e1" "$e2"
 	grows hypercall.set_clockevent "$h1" "$h2"
 	grows guest_writes "$w1" "$w2"
-	[ "$(count "$c" trap.syscall)" = 0 ] &&
+	[ "$(counter "$c" trap.syscall)" = 0 ] &&
 		say "no system call left the Guest" ||
-		bad "trap.syscall is '$(count "$c" trap.syscall)'"
-	fixed=$(count "$c" shadow.fixed) faults=$(count "$c" shadow.page_faults)
+		bad "trap.syscall is '$(counter "$c" trap.syscall)'"
+	fixed=$(counter "$c" shadow.fixed) faults=$(counter "$c" shadow.page_faults)
 	[ "$fixed" -gt 0 ] 2> /dev/null && [ "$faults" -ge "$fixed" ] &&
 		say "the shadow mended $fixed of $faults faults" ||
 		bad "shadow.fixed '$fixed', shadow.page_faults '$faults'"
 	same_as_param pinned_pages pinned_pages
 	same_as_param shadow.tables shadow_tables
-	[ "$(count $d/totals guests)" = 1 ] && say "totals: one Guest" ||
-		bad "totals says guests '$(count $d/totals guests)'"
-	mine=$(count "$c" exits)
-	[ "$(count $d/totals exits)" -ge "$mine" ] 2> /dev/null &&
+	[ "$(counter $d/totals guests)" = 1 ] && say "totals: one Guest" ||
+		bad "totals says guests '$(counter $d/totals guests)'"
+	mine=$(counter "$c" exits)
+	[ "$(counter $d/totals exits)" -ge "$mine" ] 2> /dev/null &&
 		say "totals: at least this Guest's exits" ||
-		bad "totals has exits '$(count $d/totals exits)', the Guest $mine"
+		bad "totals has exits '$(counter $d/totals exits)', the Guest $mine"
 else
 	bad "there is no $c"
 	ls -R $d | sed 's/^/    | /'
@@ -79,8 +75,8 @@ status=$?
 	{ bad "the Launcher exited $status"; sed 's/^/    | /' /tmp/dbg.out; }
 [ ! -e "$d/$pid" ] && say "the Guest's directory went with it" ||
 	bad "$d/$pid is still there"
-[ "$(count $d/totals guests)" = 0 ] && say "totals: no Guest" ||
-	bad "totals says guests '$(count $d/totals guests)' afterwards"
+[ "$(counter $d/totals guests)" = 0 ] && say "totals: no Guest" ||
+	bad "totals says guests '$(counter $d/totals guests)' afterwards"
 unload_module
 [ ! -e $d ] && say "$d went with the module" || bad "$d is still there"
 finish

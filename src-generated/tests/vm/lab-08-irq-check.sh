@@ -4,8 +4,6 @@
 echo "lab-08-irq-check: the Host's accesses to Guest memory, per exit"
 load_module
 d=/sys/kernel/debug/whelp
-command -v counter > /dev/null || counter() { awk -v n="$2" '$1 == n { print $2 }' "$1"; }
-command -v value > /dev/null || value() { echo "  value $1 $2"; }
 
 # irqwait MODE N: run pup's irqwait suite until it is done, and set
 # $exits, $reads and $writes from its counters.
