@@ -610,7 +610,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 180 "chapters/71-lab-08-irq-check.nw"
+#line 181 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_pending(void)
 {
 	clock_oneshot(1000000);
@@ -625,12 +625,14 @@ static void irqwait_hypercalls(whelp_u32 n)
 	for (i = 0; i < n; i++)
 		hcall(WHELP_HC_SEND_INTERRUPTS, 0, 0, 0, 0);
 }
-#line 202 "chapters/71-lab-08-irq-check.nw"
+#line 203 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_mode(const char *mode, whelp_u32 n)
 {
 	whelp_u32 bit = 1u << WHELP_IRQ_TIMER, end = pup_ticks + n;
 
-	if (first_word_is(mode, "idle")) {
+	if (first_word_is(mode, "none")) {
+		return;
+	} else if (first_word_is(mode, "idle")) {
 		clock_start();
 		while (pup_ticks != end) {
 			halt();
@@ -649,12 +651,12 @@ static void irqwait_mode(const char *mode, whelp_u32 n)
 		irq_disable();
 		pup_shared.blocked_interrupts[0] &= ~bit;
 	} else {
-		panic("irqwait: the mode is idle, masked or blocked");
+		panic("irqwait: the mode is none, idle, masked or blocked");
 	}
 	irq_enable();
 	irq_disable();
 }
-#line 239 "chapters/71-lab-08-irq-check.nw"
+#line 246 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_suite(void)
 {
 	const struct whelp_boot_info *boot = __va(WHELP_BOOT_INFO_ADDR);
@@ -671,6 +673,9 @@ static void irqwait_suite(void)
 		p++;
 	while (*p >= '0' && *p <= '9')
 		n = n * 10 + (*p++ - '0');
+	clock_stop();
+	irq_enable();
+	irq_disable();
 	irqwait_mode(mode, n);
 	printk("irqwait: done, %u ticks\n", pup_ticks);
 	for (;;) {
@@ -879,7 +884,7 @@ static const struct pup_suite suites[] = {
 #line 1251 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 266 "chapters/71-lab-08-irq-check.nw"
+#line 276 "chapters/71-lab-08-irq-check.nw"
 	{ "irqwait", irqwait_suite, 0 },
 #line 701 "chapters/11-pup-paging.nw"
 };

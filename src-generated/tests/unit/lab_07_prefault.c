@@ -140,7 +140,7 @@ START_TEST(accessed_neighbours_are_filled)
 }
 END_TEST
 #line 296 "chapters/71-lab-07-prefault.nw"
-START_TEST(unaccessed_neighbours_wait_for_their_fault)
+START_TEST(untouched_neighbour_waits)
 {
 	neighbours();
 	fault(UADDR, WHELP_PF_USER);
@@ -207,7 +207,7 @@ int main(void)
 		const TTest *tests[8];
 	} groups[] = {
 		{ "fill", { accessed_neighbours_are_filled } },
-		{ "honest", { unaccessed_neighbours_wait_for_their_fault,
+		{ "honest", { untouched_neighbour_waits,
 			neighbours_keep_their_bits,
 			odd_neighbours_are_left_alone,
 			a_present_shadow_entry_stays } },

@@ -6,41 +6,45 @@ load_module
 d=/sys/kernel/debug/whelp
 
 # irqwait MODE N: run pup's irqwait suite until it is done, and set
-# $exits, $reads and $writes from its counters.
+# $exits, $reads and $writes from its counters; fail if it does not.
 irqwait() {
 	exits= reads= writes=
-	whelp --memory 32M /guests/pup.elf -- irqwait "$1" "$2" \
-		> /tmp/irqwait.out 2>&1 &
+	o=/tmp/irqwait-$1.out
+	rm -f "$o"
+	whelp --memory 32M /guests/pup.elf -- irqwait "$1" "$2" > "$o" 2>&1 &
 	pid=$!
-	if wait_for_text /tmp/irqwait.out "irqwait: done" 60; then
+	if wait_for_text "$o" "irqwait: done" 60; then
 		exits=$(counter $d/$pid/counters exits)
 		reads=$(counter $d/$pid/counters guest_reads)
 		writes=$(counter $d/$pid/counters guest_writes)
 		say "irqwait $1 $2: $exits exits, $reads reads, $writes writes"
 	else
 		bad "irqwait $1 $2 did not finish"
-		sed 's/^/    | /' /tmp/irqwait.out
+		sed 's/^/    | /' "$o"
 	fi
 	kill $pid
 	wait $pid 2> /dev/null
+	[ -n "$exits" ] && [ -n "$reads" ] && [ -n "$writes" ] ||
+		{ bad "no counts for irqwait $1"; return 1; }
 }
 
-# phase MODE N: the counts of irqwait MODE N less those of MODE 0, in
-# $dexits, $dreads and $dwrites.
+# phase MODE N: the counts of irqwait MODE N less the baseline's, in
+# $dexits, $dreads and $dwrites; fail if there are none.
 phase() {
-	irqwait "$1" 0
-	e0=$exits r0=$reads w0=$writes
-	irqwait "$1" "$2"
+	irqwait "$1" "$2" && [ -n "$e0" ] || return 1
 	dexits=$((exits - e0)) dreads=$((reads - r0)) dwrites=$((writes - w0))
-	[ "$dexits" -gt 0 ] || { bad "irqwait $1 made no exits"; dexits=1; }
+	[ "$dexits" -gt 0 ] || { bad "irqwait $1 made no exits"; return 1; }
 }
 
-phase idle 200
-value idle_reads_per_tick_x100 $((dreads * 100 / 200))
-value idle_writes_per_tick_x100 $((dwrites * 100 / 200))
-phase masked 2000
-value masked_reads_per_exit_x100 $((dreads * 100 / dexits))
-phase blocked 2000
-value blocked_reads_per_exit_x100 $((dreads * 100 / dexits))
+e0= r0= w0=
+irqwait none 0 && e0=$exits r0=$reads w0=$writes
+if phase idle 100; then
+	value idle_reads_per_tick_x100 $((dreads * 100 / 100))
+	value idle_writes_per_tick_x100 $((dwrites * 100 / 100))
+fi
+phase masked 2000 &&
+	value masked_reads_per_exit_x100 $((dreads * 100 / dexits))
+phase blocked 2000 &&
+	value blocked_reads_per_exit_x100 $((dreads * 100 / dexits))
 unload_module
 finish
