@@ -42,13 +42,16 @@ struct whelp_guest {
 	bool dead;			/* event holds the death, for good */
 	bool event_ready;		/* event waits for the Launcher */
 	struct whelp_event event;
+#line 59 "chapters/44-host-memory.nw"
+	/* chapter 44: the Host's accesses to Guest memory, for debugfs */
+	u32 guest_reads, guest_writes;
 #line 473 "chapters/46-host-interrupts.nw"
 	/* the chapter "Interrupts and traps" */
 	struct whelp_desc idt[WHELP_NR_VECTORS];	/* Guest's, checked */
 	bool direct_stack;	/* real gates made with a ring-1 stack */
 	u32 irq_pending_shown;	/* what the shared irq_pending says */
 	u32 exits[WHELP_EXIT_TRAPS + WHELP_HC_COUNT];	/* exit counts */
-#line 1345 "chapters/46-host-interrupts.nw"
+#line 1353 "chapters/46-host-interrupts.nw"
 	/* chapter 46: its debugfs directory */
 	struct dentry *debugfs;
 	pid_t launcher_pid;
@@ -104,7 +107,7 @@ void whelp_guest_shutdown(struct whelp_guest *g, u32 how, const char *msg,
 #line 300 "chapters/43-host-hypercalls.nw"
 /* hypercalls.c */
 void whelp_do_hcall(struct whelp_guest *g);
-#line 164 "chapters/44-host-memory.nw"
+#line 184 "chapters/44-host-memory.nw"
 /* memory.c */
 bool whelp_guest_range_ok(const struct whelp_guest *g, u32 addr, u32 len);
 int whelp_guest_read(struct whelp_guest *g, void *dst, u32 addr, u32 len);
@@ -117,7 +120,7 @@ void whelp_unpin_user_page(struct page *page);
 #define WHELP_SHARED_AT(field) offsetof(struct whelp_shared, field)
 bool whelp_shared_get(struct whelp_guest *g, u32 offset, u32 *val);
 bool whelp_shared_put(struct whelp_guest *g, u32 offset, u32 val);
-#line 1351 "chapters/46-host-interrupts.nw"
+#line 1359 "chapters/46-host-interrupts.nw"
 /* debugfs.c */
 void whelp_debugfs_init(void);
 void whelp_debugfs_exit(void);
@@ -125,7 +128,7 @@ void whelp_debugfs_add_guest(struct whelp_guest *g);
 void whelp_debugfs_remove_guest(struct whelp_guest *g);
 void whelp_debugfs_count_exit(bool hypercall);
 extern atomic_t whelp_pinned_pages, whelp_shadow_tables;
-#line 1440 "chapters/46-host-interrupts.nw"
+#line 1448 "chapters/46-host-interrupts.nw"
 void whelp_hc_load_idt_entry(struct whelp_guest *g, u32 vector, u32 lo,
 			     u32 hi);
 bool whelp_deliver_trap(struct whelp_guest *g, u32 vector, u32 errcode);

@@ -43,10 +43,13 @@ if [ -f "$c" ]; then
 		say "launcher_pid is $pid" ||
 		bad "launcher_pid is '$(counter "$c" launcher_pid)', not $pid"
 	e1=$(counter "$c" exits) h1=$(counter "$c" hypercall.set_clockevent)
+	w1=$(counter "$c" guest_writes)
 	sleep 1
 	e2=$(counter "$c" exits) h2=$(counter "$c" hypercall.set_clockevent)
+	w2=$(counter "$c" guest_writes)
 	grows exits "$e1" "$e2"
 	grows hypercall.set_clockevent "$h1" "$h2"
+	grows guest_writes "$w1" "$w2"
 	[ "$(counter "$c" trap.syscall)" = 0 ] &&
 		say "no system call left the Guest" ||
 		bad "trap.syscall is '$(counter "$c" trap.syscall)'"
