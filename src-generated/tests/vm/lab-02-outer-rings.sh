@@ -16,6 +16,17 @@ punished() {
 	done
 	expect_param guests 0
 }
+
+# same_value: the reason names what the guest said, last on its last line,
+# it would abuse.
+same_value() {
+	what=$(echo "$out" | tail -1 | sed -n 's/^hostile: .* \([0-9a-fx]*\)$/\1/p')
+	if [ -n "$what" ]; then
+		expect_stderr "$what"
+	else
+		bad "the guest did not say what it would abuse"
+	fi
+}
 # absorbed DEED FRAGMENT...: the guest does DEED, checks what it sees,
 # and powers off; its output has every FRAGMENT.
 absorbed() {

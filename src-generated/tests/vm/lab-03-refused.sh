@@ -17,6 +17,17 @@ punished() {
 	expect_param guests 0
 }
 
+# same_value: the reason names what the guest said, last on its last line,
+# it would abuse.
+same_value() {
+	what=$(echo "$out" | tail -1 | sed -n 's/^hostile: .* \([0-9a-fx]*\)$/\1/p')
+	if [ -n "$what" ]; then
+		expect_stderr "$what"
+	else
+		bad "the guest did not say what it would abuse"
+	fi
+}
+
 punished gdt-system "LOAD_GDT_ENTRY: entry 14" "system descriptors"
 punished tls-system "LOAD_TLS: entry 7" "system descriptors"
 punished gdt-host-entry "LOAD_GDT_ENTRY: entry 12" \

@@ -17,6 +17,17 @@ punished() {
 	expect_param guests 0
 }
 
+# same_value: the reason names what the guest said, last on its last line,
+# it would abuse.
+same_value() {
+	what=$(echo "$out" | tail -1 | sed -n 's/^hostile: .* \([0-9a-fx]*\)$/\1/p')
+	if [ -n "$what" ]; then
+		expect_stderr "$what"
+	else
+		bad "the guest did not say what it would abuse"
+	fi
+}
+
 punished segment-vanishes "bad segment selector 0x78"
 punished cs-vanishes "bad segment selector 0xa0 (fault 13"
 punished ss-vanishes "bad segment selector 0xa0 (fault 13"
