@@ -206,15 +206,17 @@ shell: deps
 # make qemu-gdb: the host VM waits for gdb on localhost:GDB_PORT, on one
 # processor unless SMP is given; make gdb (in another terminal) attaches
 # with the module's, the Switcher's and pup's symbols (chapter 2).
+# Only these two get the port: any other VM (make check's, a grader's)
+# would otherwise open it too, and two VMs cannot share it.
 GDB_PORT ?= 1234
-export GDB_PORT
 qemu-gdb: deps
 	@$(MAKE) -s all
-	@SMP=$(if $(filter command line environment,$(origin SMP)),$(SMP),1) \
+	@GDB_PORT=$(GDB_PORT) \
+		SMP=$(if $(filter command line environment,$(origin SMP)),$(SMP),1) \
 		tests/run-vm.sh --gdb
 
 gdb:
-	@tools/gdb.sh
+	@GDB_PORT=$(GDB_PORT) tools/gdb.sh
 
 # ---------------------------------------------------------------- checking
 check: deps
