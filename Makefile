@@ -91,7 +91,7 @@ help:
 	@echo 'Whelp: make TARGET [KNOB=value ...]'
 	@echo '  run         boot the host VM, run SCENARIO (hello) on the terminal (~40 s)'
 	@echo '  shell       boot the host VM to a shell with whelp.ko loaded (Ctrl-A X quits)'
-	@echo '  check       every test: unit, distribution, fuzzers, VM scenarios (~15 min)'
+	@echo '  check       every test: unit, distribution, fuzzers, VM, labs (~20 min)'
 	@echo '  check-unit  the Check unit tests only (seconds)'
 	@echo '  check-vm    the VM scenarios only, on VM_CONFIGS'
 	@echo '  qemu-gdb    the host VM waiting for gdb on one processor (chapter 2)'
