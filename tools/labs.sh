@@ -194,7 +194,10 @@ check_one() {
 cmd_check() {
 	local labs=() d n jobs=${LABS_JOBS:-2} running=0 i
 	if [ $# -gt 0 ] && [ -n "$*" ]; then
-		for n in $*; do labs+=("$(lab_dir "$n")") || exit 2; done
+		for n in $*; do
+			d=$(lab_dir "$n") || exit 2
+			labs+=("$d")
+		done
 	else
 		for d in labs/[0-9][0-9]-*/; do [ -f "$d/lab.conf" ] && labs+=("${d%/}"); done
 	fi
