@@ -71,7 +71,7 @@ VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher guests unit-tests initramfs book run \
-	shell check check-unit check-vm bench clean distclean \
+	shell run-native check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-hypercalls \
 	labs lab-start grade check-labs handout lab-refresh
 
@@ -91,6 +91,7 @@ help:
 	@echo 'Whelp: make TARGET [KNOB=value ...]'
 	@echo '  run         boot the host VM, run SCENARIO (hello) on the terminal (~40 s)'
 	@echo '  shell       boot the host VM to a shell with whelp.ko loaded (Ctrl-A X quits)'
+	@echo '  run-native  boot pup as the machine'"'"'s own kernel, no Whelp (CMDLINE=hello)'
 	@echo '  check       every test: unit, distribution, fuzzers, VM, labs (~20 min)'
 	@echo '  check-unit  the Check unit tests only (seconds)'
 	@echo '  check-vm    the VM scenarios only, on VM_CONFIGS'
@@ -107,6 +108,7 @@ help:
 	@echo '  deps        install and fetch what the build needs'
 	@echo '  clean       remove build output (distclean: also build/deps)'
 	@echo 'Knobs: CPU=max|pentium3 SMP=N MEM=MB SCENARIO=NAME[,NAME] V=1 (full commands)'
+	@echo '  CMDLINE="procs" (run-native: pup'"'"'s command line)'
 	@echo '  VM_CONFIGS="max:2 pentium3:1" VM_SCENARIOS=hello,console (check, check-vm)'
 	@echo '  tests/run-vm.sh --check "" lists the scenarios'
 
@@ -202,6 +204,12 @@ run: deps
 shell: deps
 	@$(MAKE) -s all
 	@tests/run-vm.sh --shell
+
+# pup on bare (emulated) hardware: the same image, booted by QEMU's
+# multiboot loader (chapter "One kernel, two machines").
+CMDLINE ?= hello
+run-native: guests
+	@$(G)/tests/native/boot.sh --cpu $(CPU) --memory $(if $(filter command line environment,$(origin MEM)),$(MEM),32) -- $(CMDLINE)
 
 # make qemu-gdb: the host VM waits for gdb on localhost:GDB_PORT, on one
 # processor unless SMP is given; make gdb (in another terminal) attaches
