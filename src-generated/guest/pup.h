@@ -21,6 +21,7 @@ whelp_u32 pages_free(void);
 #line 292 "chapters/11-pup-paging.nw"
 struct pup_aspace {
 	whelp_u32 *pgdir;	/* its page directory, in the kernel map */
+	int fresh;		/* never loaded: nothing announced yet */
 };
 
 extern struct pup_aspace kernel_aspace;
@@ -31,12 +32,15 @@ void paging_init(whelp_u32 mem_size);
 void aspace_init(struct pup_aspace *as);
 void aspace_destroy(struct pup_aspace *as);
 void aspace_switch(struct pup_aspace *as);
+void aspace_switch_queued(struct pup_aspace *as, int queued);
 void aspace_map(struct pup_aspace *as, whelp_u32 va, whelp_u32 pa,
 		whelp_u32 flags);
+void aspace_map_queued(struct pup_aspace *as, whelp_u32 va, whelp_u32 pa,
+		       whelp_u32 flags);
 whelp_u32 aspace_unmap(struct pup_aspace *as, whelp_u32 va);
 void aspace_protect(struct pup_aspace *as, whelp_u32 va, whelp_u32 flags);
 volatile whelp_u32 *aspace_pte(struct pup_aspace *as, whelp_u32 va);
-#line 784 "chapters/11-pup-paging.nw"
+#line 871 "chapters/11-pup-paging.nw"
 /* pup-tests.c */
 void pup_run_tests(const char *cmdline);
 int first_word_is(const char *cmdline, const char *word);
@@ -154,9 +158,9 @@ struct proc {
 };
 #line 148 "chapters/13-pup-processes.nw"
 extern struct proc *current;
-#line 467 "chapters/13-pup-processes.nw"
+#line 482 "chapters/13-pup-processes.nw"
 int proc_spawn(const char *name, const char *arg, int parent);
-#line 543 "chapters/13-pup-processes.nw"
+#line 563 "chapters/13-pup-processes.nw"
 struct proc_end {
 	int pid, status;
 	whelp_u32 ticks;
@@ -165,16 +169,16 @@ struct proc_end {
 
 int proc_wait_kernel(int pid, struct proc_end *end);
 void proc_exit(int status) __attribute__((noreturn));
-#line 895 "chapters/13-pup-processes.nw"
+#line 915 "chapters/13-pup-processes.nw"
 extern whelp_u32 fpu_nm_traps;
 int pup_fpu_lazy(void);
 int pup_fpu_started_clean(void);
 void fpu_force_eager(void);
-#line 1111 "chapters/13-pup-processes.nw"
+#line 1131 "chapters/13-pup-processes.nw"
 void procs_init(void);
 int pup_boot_wants_procs(const char *cmdline);
 int procs_run(const char *args);
-#line 1240 "chapters/13-pup-processes.nw"
+#line 1260 "chapters/13-pup-processes.nw"
 /* pup-string.c */
 void *memcpy(void *dst, const void *src, unsigned int n);
 void *memset(void *dst, int c, unsigned int n);
@@ -187,7 +191,9 @@ void strlcpy(char *dst, const char *src, unsigned int size);
 #define USER_STACK_TOP	WHELP_KERNEL_ADDRESS
 #define USER_STACK_PAGES 4
 #define USER_STACK_LOW	(USER_STACK_TOP - USER_STACK_PAGES * WHELP_PAGE_SIZE)
-#line 367 "chapters/14-pup-programs.nw"
+#define USER_STACK_MAX_PAGES 64
+#define USER_STACK_LIMIT (USER_STACK_TOP - USER_STACK_MAX_PAGES * WHELP_PAGE_SIZE)
+#line 370 "chapters/14-pup-programs.nw"
 struct pup_program {
 	const char *name;
 	const whelp_u8 *image, *end;	/* the ELF file */
@@ -196,5 +202,8 @@ struct pup_program {
 const struct pup_program *program_find(const char *name);
 int program_load(struct pup_aspace *as, const struct pup_program *prog,
 		 const char *arg, whelp_u32 *eip, whelp_u32 *esp);
+#line 630 "chapters/14-pup-programs.nw"
+extern whelp_u32 stack_pages_grown;
+int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
 #line 322 "chapters/10-pup-boot.nw"
 #endif

@@ -15,8 +15,8 @@ boot() {
 	want=$1 memory=$2
 	shift 2
 	: > "$log"
-	"$here/boot.sh" --cpu "$cpu" --memory "$memory" --log "$log" -- "$@" \
-		2>> "$log"
+	"$here/boot.sh" --cpu "$cpu" --memory "$memory" --log "$log" --icount \
+		-- "$@" 2>> "$log"
 	got=$?
 	if [ "$got" -eq "$want" ]; then
 		pass "'$*' ($memory MiB) ends with verdict $want"
@@ -52,7 +52,7 @@ said "pup: shutdown (power off): power off"
 suite paging 26
 suite paging 26 256
 suite traps 30
-suite procs 18
+suite procs 21
 suite procs-eager 5
 boot 2 32 traps-oops
 if grep -q '^pup: trap 6 (invalid opcode) in the kernel at eip 0x' "$log" &&
