@@ -1,7 +1,7 @@
 #!/bin/bash
 # make check: every test Whelp has, ending in one line "N passed, N failed".
 #   check.sh [--unit-only | --dist-only | --html-only | --fuzz-only | --gdb-only | --vm-only
-#             | --labs-only]
+#             | --native-only | --labs-only]
 # 1. the Check unit tests tangled from the chapters (build/tests/unit/);
 # 2. the distribution's own promises: src-generated/ is in sync with the
 #    chapters, a compiler error names the chapter line, the book builds;
@@ -10,7 +10,8 @@
 # 3. short runs of the fuzzers (build/fuzz/), one result each;
 # 4. gdb in batch mode against the host VM: breakpoints in the Host, the
 #    Switcher and pup stop at chapter lines;
-# 5. the scenarios in the host VM, once per machine configuration;
+# 5. pup booted natively by QEMU, every benchmark once with tiny counts;
+#    the scenarios in the host VM, once per machine configuration;
 # 6. the labs: every grader fails its starting point and gives full marks
 #    to its reference (tools/labs.sh check), and the handout builds.
 set -uo pipefail
@@ -355,6 +356,18 @@ gdb_tests() {
 	fi
 }
 
+# The native column of make bench, smoke-tested (chapter "Measuring it"):
+# pup boots by itself under QEMU, every benchmark prints a positive figure.
+native_tests() {
+	local log=$logdir/native-smoke.log
+	if src-generated/tests/bench/native.sh --smoke > "$log" 2>&1; then
+		pass "native pup: every benchmark ran once, each figure positive"
+	else
+		fail "native pup: the benchmarks' smoke run failed (see $log)"
+		grep -a 'FAILED\|native:\|qemu|' "$log" | head -12 | sed 's/^/    /'
+	fi
+}
+
 vm_tests() {
 	local cfg
 	tests/run-vm.sh --check "$VM_SCENARIOS" || { fail "VM_SCENARIOS: $VM_SCENARIOS"; return; }
@@ -428,11 +441,12 @@ case $only in
 --labs-only) labs_tests ;;
 --unit-only) unit_tests ;;
 --vm-only) vm_tests ;;
+--native-only) native_tests ;;
 --fuzz-only) fuzz_tests ;;
 --html-only) html_tests ;;
 --gdb-only) gdb_tests ;;
 --dist-only) distribution_tests ;;
-*) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; vm_tests; labs_tests ;;
+*) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; native_tests; vm_tests; labs_tests ;;
 esac
 
 echo "$passed passed, $failed failed"
