@@ -35,7 +35,12 @@ fi
 	     "ratio: median of the pairs' whelp/native"
 } > "$dir/results.dat"
 awk -v dat="$dir/results.dat" '
-NR == FNR { split($0, f, "\t"); key[++nrows] = f[1]; label[f[1]] = f[2]; next }
+NR == FNR {
+	split($0, f, "\t")
+	key[++nrows] = f[1]
+	label[f[1]] = f[2]
+	next
+}
 FNR == 1 {
 	pair = FILENAME
 	sub(/.*-/, "", pair)
@@ -126,15 +131,24 @@ function say(k, n, w, q, l, e, t,    s) {
 		s = s sprintf("; Linux %.2fx pup on Whelp", l / w)
 	return s
 }
-function curves(    i, k, name, x, units) {
+function curves(    i, k, name, x, e, t, units, line) {
 	for (i = 1; i <= npoints; i++) {
 		k = points[i]
 		split(k, part, SUBSEP)
 		name = part[1]; x = part[2]
-		printf "%s %s %s %s %s %s nan nan\n", name, x, \
+		e = t = "nan"
+		if (name == "aspace-procs" && (("ring" x) in exits)) {
+			e = exits["ring" x]
+			t = timer["ring" x]
+			line = line " " x ":" e
+		}
+		printf "%s %s %s %s %s %s %s %s\n", name, x, \
 			across("native", k), across("whelp", k), \
-			across("ratio", k), across("linux", k) > dat
+			across("ratio", k), across("linux", k), e, t > dat
 	}
+	if (line != "")
+		print "aspace-procs: exits per switch in a ring of N," \
+		      " N:exits:" line
 	for (name in unit)
 		units = units " " name "=" unit[name]
 	print "# units of the curves:" units > dat

@@ -9,9 +9,8 @@ exits_of() {
 	set -- $(echo "$err" | awk '
 		/^whelp: exits: [0-9]+ in all$/ { all = $3 }
 		/^whelp: exits: trap [0-9]+ \(interrupt\): / { timer += $NF }
-		/^whelp: exits: hypercall [0-9]+ \((set_clockevent|send_interrupts|halt)\): / {
-			timer += $NF
-		}
+		$3 == "hypercall" &&
+		$5 ~ /^\((set_clockevent|send_interrupts|halt)\):$/ { timer += $NF }
 		END { print all + 0, timer + 0 }')
 	all=$1 timer=$2
 }
@@ -37,6 +36,9 @@ echo "bench-exits: the exits of each of pup's operations on Whelp"
 load_module
 for op in syscall ctx2 ctx8 ctx14 aspace8 touch spawn; do
 	exits_per_op "$op" 5 10
+done
+for p in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
+	exits_per_op "ring$p" 5 10
 done
 expect_param pinned_pages 0
 unload_module

@@ -13,7 +13,8 @@ bench_check() {
 	text=$(echo "$1" | tr -d '\r')
 	wrong=0
 	for row in $rows; do
-		c=$(echo "$text" | sed -n "s/^bench: $row \([0-9]*\) cycles, .*/\1/p")
+		c=$(echo "$text" |
+			sed -n "s/^bench: $row \([0-9]*\) cycles, .*/\1/p")
 		if [ -z "$c" ] || [ "$c" -le 0 ]; then
 			echo "  FAILED: $2: no positive figure for $row ('$c')"
 			wrong=$((wrong + 1))
@@ -43,9 +44,8 @@ exits_of() {
 	set -- $(echo "$err" | awk '
 		/^whelp: exits: [0-9]+ in all$/ { all = $3 }
 		/^whelp: exits: trap [0-9]+ \(interrupt\): / { timer += $NF }
-		/^whelp: exits: hypercall [0-9]+ \((set_clockevent|send_interrupts|halt)\): / {
-			timer += $NF
-		}
+		$3 == "hypercall" &&
+		$5 ~ /^\((set_clockevent|send_interrupts|halt)\):$/ { timer += $NF }
 		END { print all + 0, timer + 0 }')
 	all=$1 timer=$2
 }
