@@ -22,9 +22,14 @@ exits_per_op() {
 	exits_of "$1" "$3"
 	if [ -n "$o1" ] && [ -n "$ops" ] && [ "$ops" -gt "$o1" ]; then
 		per=$(awk -v o1="$o1" -v a1="$a1" -v t1="$t1" -v o2="$ops" \
-			-v a2="$all" -v t2="$timer" 'BEGIN {
+			-v a2="$all" -v t2="$timer" '
+		function two(x) {
+			x = sprintf("%.2f", x)
+			return x == "-0.00" ? "0.00" : x
+		}
+		BEGIN {
 			d = o2 - o1
-			printf "%.2f %.2f", (a2 - t2 - a1 + t1) / d, (t2 - t1) / d
+			print two((a2 - t2 - a1 + t1) / d), two((t2 - t1) / d)
 		}')
 		echo "  exits: $1 $per"
 	else
