@@ -126,10 +126,13 @@ function say(k, n, w, q, l, e, t,    s) {
 	if (e != "nan")
 		s = s sprintf(", %.2f exits per operation (%.2f timer)", e, t)
 	if (l != "nan" && n != "nan" && n > 0)
-		s = s sprintf("; Linux %.2fx native pup", l / n)
+		s = s "; Linux " times(l / n) " native pup"
 	else if (l != "nan" && w != "nan" && w > 0)
-		s = s sprintf("; Linux %.2fx pup on Whelp", l / w)
+		s = s "; Linux " times(l / w) " pup on Whelp"
 	return s
+}
+function times(x) {
+	return sprintf(x < 0.1 ? "%.4fx" : "%.2fx", x)
 }
 function curves(    i, k, name, x, e, t, units, line) {
 	for (i = 1; i <= npoints; i++) {
@@ -147,8 +150,8 @@ function curves(    i, k, name, x, e, t, units, line) {
 			across("ratio", k), across("linux", k), e, t > dat
 	}
 	if (line != "")
-		print "aspace-procs: exits per switch in a ring of N," \
-		      " N:exits:" line
+		print "aspace-procs: exits per switch, by processes in the" \
+		      " ring:" line
 	for (name in unit)
 		units = units " " name "=" unit[name]
 	print "# units of the curves:" units > dat
