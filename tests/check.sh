@@ -10,9 +10,10 @@
 # 3. short runs of the fuzzers (build/fuzz/), one result each;
 # 4. gdb in batch mode against the host VM: breakpoints in the Host, the
 #    Switcher and pup stop at chapter lines;
-# 5. pup on bare (emulated) hardware, its suites once per processor model;
-#    the scenarios in the host VM, once per machine configuration;
-# 6. the labs: every grader fails its starting point and gives full marks
+# 5. pup on bare (emulated) hardware: its suites once per processor model,
+#    and every benchmark once with tiny counts;
+# 6. the scenarios in the host VM, once per machine configuration;
+# 7. the labs: every grader fails its starting point and gives full marks
 #    to its reference (tools/labs.sh check), and the handout builds.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -356,6 +357,18 @@ gdb_tests() {
 	fi
 }
 
+# The native column of make bench, smoke-tested (chapter "Measuring it"):
+# pup boots by itself under QEMU, every benchmark prints a positive figure.
+bench_native_tests() {
+	local log=$logdir/native-smoke.log
+	if src-generated/tests/bench/native.sh --smoke > "$log" 2>&1; then
+		pass "native pup: every benchmark ran once, each figure positive"
+	else
+		fail "native pup: the benchmarks' smoke run failed (see $log)"
+		grep -a 'FAILED\|native:\|qemu|' "$log" | head -12 | sed 's/^/    /'
+	fi
+}
+
 vm_tests() {
 	local cfg
 	tests/run-vm.sh --check "$VM_SCENARIOS" || { fail "VM_SCENARIOS: $VM_SCENARIOS"; return; }
@@ -447,12 +460,12 @@ case $only in
 --labs-only) labs_tests ;;
 --unit-only) unit_tests ;;
 --vm-only) vm_tests ;;
---native-only) native_tests ;;
+--native-only) native_tests; bench_native_tests ;;
 --fuzz-only) fuzz_tests ;;
 --html-only) html_tests ;;
 --gdb-only) gdb_tests ;;
 --dist-only) distribution_tests ;;
-*) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; native_tests; vm_tests; labs_tests ;;
+*) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; native_tests; bench_native_tests; vm_tests; labs_tests ;;
 esac
 
 echo "$passed passed, $failed failed"
