@@ -39,7 +39,7 @@ exits_per_op() {
 }
 echo "bench-exits: the exits of each of pup's operations on Whelp"
 load_module
-for op in syscall ctx2 ctx8 ctx14 aspace8 touch spawn; do
+for op in syscall ctx2 ctx8 ctx14 aspace8 touch demand spawn; do
 	exits_per_op "$op" 5 10
 done
 for p in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
