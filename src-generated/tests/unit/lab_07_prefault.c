@@ -6,7 +6,7 @@
 #include <string.h>
 #include "shim/shim.h"
 
-#line 2184 "chapters/45-host-shadow.nw"
+#line 2230 "chapters/45-host-shadow.nw"
 #define RAM_PFNS 256u
 #define WINDOW_END 272u
 #define BASE 0xff800000u
@@ -97,7 +97,7 @@ static void killed(const char *fragment)
 	ck_assert_msg(strstr(shim.reason, fragment), "reason '%s' lacks '%s'",
 		      shim.reason, fragment);
 }
-#line 2283 "chapters/45-host-shadow.nw"
+#line 2329 "chapters/45-host-shadow.nw"
 static void kernel_half(u32 gpgdir)
 {
 	pgdir_at(gpgdir, KADDR, PTAB(0) | PG_PRESENT | PG_RW | PG_ACCESSED);
