@@ -610,7 +610,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 211 "chapters/71-lab-08-irq-check.nw"
+#line 212 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_pending(void)
 {
 	clock_oneshot(1000000);
@@ -625,7 +625,7 @@ static void irqwait_hypercalls(whelp_u32 n)
 	for (i = 0; i < n; i++)
 		hcall(WHELP_HC_SEND_INTERRUPTS, 0, 0, 0, 0);
 }
-#line 233 "chapters/71-lab-08-irq-check.nw"
+#line 234 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_mode(const char *mode, whelp_u32 n)
 {
 	whelp_u32 bit = 1u << WHELP_IRQ_TIMER, end = pup_ticks + n;
@@ -656,7 +656,7 @@ static void irqwait_mode(const char *mode, whelp_u32 n)
 	irq_enable();
 	irq_disable();
 }
-#line 276 "chapters/71-lab-08-irq-check.nw"
+#line 277 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_suite(void)
 {
 	const struct whelp_boot_info *boot = __va(WHELP_BOOT_INFO_ADDR);
@@ -884,7 +884,7 @@ static const struct pup_suite suites[] = {
 #line 1275 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 306 "chapters/71-lab-08-irq-check.nw"
+#line 307 "chapters/71-lab-08-irq-check.nw"
 	{ "irqwait", irqwait_suite, 0 },
 #line 701 "chapters/11-pup-paging.nw"
 };
