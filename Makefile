@@ -71,7 +71,7 @@ VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher guests unit-tests initramfs book run \
-	shell check check-unit check-vm bench clean distclean \
+	shell run-native check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-hypercalls \
 	labs lab-start grade check-labs handout lab-refresh
 
@@ -91,6 +91,7 @@ help:
 	@echo 'Whelp: make TARGET [KNOB=value ...]'
 	@echo '  run         boot the host VM, run SCENARIO (hello) on the terminal (~40 s)'
 	@echo '  shell       boot the host VM to a shell with whelp.ko loaded (Ctrl-A X quits)'
+	@echo '  run-native  boot pup as the machine'"'"'s own kernel, no Whelp (CMDLINE=hello)'
 	@echo '  check       every test: unit, distribution, fuzzers, VM, labs (~20 min)'
 	@echo '  check-unit  the Check unit tests only (seconds)'
 	@echo '  check-vm    the VM scenarios only, on VM_CONFIGS'
@@ -99,7 +100,7 @@ help:
 	@echo '  all         (the default) module, Launcher, guests, tests, initramfs'
 	@echo '  tangle      chapters/*.nw -> src-generated/ (needs noweb)'
 	@echo '  book        weave the chapters into build/book/whelp.pdf (~2 min)'
-	@echo '  bench       the benchmarks in the host VM'
+	@echo '  bench       pup natively and on Whelp, and Linux: the benchmark table (~5 min)'
 	@echo '  fuzz        fuzz the ELF loader and the options parser (FUZZ_TIME s each)'
 	@echo '  labs        list the course labs (Part VII); lab-start LAB=NN starts one'
 	@echo '  grade       grade the tree for LAB=NN; check-labs proves every grader'
@@ -107,6 +108,7 @@ help:
 	@echo '  deps        install and fetch what the build needs'
 	@echo '  clean       remove build output (distclean: also build/deps)'
 	@echo 'Knobs: CPU=max|pentium3 SMP=N MEM=MB SCENARIO=NAME[,NAME] V=1 (full commands)'
+	@echo '  CMDLINE="procs" (run-native: pup'"'"'s command line)'
 	@echo '  VM_CONFIGS="max:2 pentium3:1" VM_SCENARIOS=hello,console (check, check-vm)'
 	@echo '  tests/run-vm.sh --check "" lists the scenarios'
 
@@ -202,6 +204,12 @@ run: deps
 shell: deps
 	@$(MAKE) -s all
 	@tests/run-vm.sh --shell
+
+# pup on bare (emulated) hardware: the same image, booted by QEMU's
+# multiboot loader (chapter "One kernel, two machines").
+CMDLINE ?= hello
+run-native: guests
+	@$(G)/tests/native/boot.sh --cpu $(CPU) --memory $(if $(filter command line environment,$(origin MEM)),$(MEM),32) -- $(CMDLINE)
 
 # make qemu-gdb: the host VM waits for gdb on localhost:GDB_PORT, on one
 # processor unless SMP is given; make gdb (in another terminal) attaches
@@ -315,13 +323,28 @@ fuzz-hypercalls: deps
 		tests/run-vm.sh --show fuzz
 
 # ---------------------------------------------------------------- benchmarks
-# The console goes to build/bench/console.log as well; tools/bench-data.sh
-# turns it into build/bench/results.dat, the file the book's plot reads.
+# The chapter "Measuring it": BENCH_PAIRS pairs of runs, each pup natively
+# (src-generated/tests/bench/native.sh, QEMU on this machine) and then the
+# host VM with pup on Whelp and Linux (the first also counts the exits);
+# each console stays in build/bench/, and tests/bench/report.sh prints the
+# table and writes build/bench/results.dat. The host VM has one processor
+# unless SMP is given, as the native machine has.
+BENCH_PAIRS ?= 3
 bench: deps
 	@$(MAKE) -s all
-	@mkdir -p $(B)/bench
-	@tests/run-vm.sh --show bench | tee $(B)/bench/console.log
-	@tools/bench-data.sh $(B)/bench/console.log > $(B)/bench/results.dat
+	@rm -rf $(B)/bench && mkdir -p $(B)/bench
+	@export SMP=$(if $(filter command line environment,$(origin SMP)),$(SMP),1); \
+	for i in $$(seq $(BENCH_PAIRS)); do \
+		echo "bench: pair $$i of $(BENCH_PAIRS): pup natively"; \
+		$(G)/tests/bench/native.sh > $(B)/bench/native-$$i.log 2>&1 || \
+			echo "bench: native pup failed: see $(B)/bench/native-$$i.log"; \
+		echo "bench: pair $$i of $(BENCH_PAIRS): pup on Whelp, and Linux"; \
+		tests/run-vm.sh --show bench$$([ $$i -gt 1 ] || echo ,bench-exits) \
+			> $(B)/bench/whelp-$$i.log 2>&1 || \
+			{ echo "bench: the host VM's run failed: see $(B)/bench/whelp-$$i.log"; \
+			  exit 1; }; \
+	done; \
+	$(G)/tests/bench/report.sh $(B)/bench | tee $(B)/bench/table.txt
 	@echo "bench: wrote $(B)/bench/results.dat"
 
 # ---------------------------------------------------------------- the book

@@ -14,7 +14,8 @@
 # declared once per chunk, however many times this filter and the chunk's
 # "@ %def" line both find it (otherwise a footer would say "Uses x 8a 8a").
 # And the chunks of the tests (everything under tests/ and labs/, the test Guests
-# hostile, leftovers, bench and access, pup's own tests, and their pieces
+# hostile, leftovers, bench and access, pup's own tests, the benchmark
+# programs, and their pieces
 # such as "Shadow tests: ..." or "Access: ...") define nothing for the
 # index: their helpers are local to one file, and their names (alive,
 # killed, fault, say, bad, ...) are ordinary words that would link every
@@ -92,6 +93,7 @@ code && /^@defn / {
 	chunk = substr($0, 7)
 	local_chunk = (chunk ~ /^(tests|labs)\// ||
 		       chunk ~ /^guest\/(pup-tests|hostile|leftovers|bench|access)[-.]/ ||
+		       chunk ~ /^user\/(pupbench|bench)/ ||
 		       chunk ~ /^(Hostile|Access|Bench|Scenario helpers|Shim|device_abuse|many-guests)[^:]*: / ||
 		       chunk ~ /^[A-Za-z_ ]*[Tt]ests?: / ||
 		       chunk ~ /^check_[a-z_]*: /)

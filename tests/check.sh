@@ -1,7 +1,7 @@
 #!/bin/bash
 # make check: every test Whelp has, ending in one line "N passed, N failed".
 #   check.sh [--unit-only | --dist-only | --html-only | --fuzz-only | --gdb-only | --vm-only
-#             | --labs-only]
+#             | --native-only | --labs-only]
 # 1. the Check unit tests tangled from the chapters (build/tests/unit/);
 # 2. the distribution's own promises: src-generated/ is in sync with the
 #    chapters, a compiler error names the chapter line, the book builds;
@@ -10,8 +10,10 @@
 # 3. short runs of the fuzzers (build/fuzz/), one result each;
 # 4. gdb in batch mode against the host VM: breakpoints in the Host, the
 #    Switcher and pup stop at chapter lines;
-# 5. the scenarios in the host VM, once per machine configuration;
-# 6. the labs: every grader fails its starting point and gives full marks
+# 5. pup on bare (emulated) hardware: its suites once per processor model,
+#    and every benchmark once with tiny counts;
+# 6. the scenarios in the host VM, once per machine configuration;
+# 7. the labs: every grader fails its starting point and gives full marks
 #    to its reference (tools/labs.sh check), and the handout builds.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -355,6 +357,18 @@ gdb_tests() {
 	fi
 }
 
+# The native column of make bench, smoke-tested (chapter "Measuring it"):
+# pup boots by itself under QEMU, every benchmark prints a positive figure.
+bench_native_tests() {
+	local log=$logdir/native-smoke.log
+	if src-generated/tests/bench/native.sh --smoke > "$log" 2>&1; then
+		pass "native pup: every benchmark ran once, each figure positive"
+	else
+		fail "native pup: the benchmarks' smoke run failed (see $log)"
+		grep -a 'FAILED\|native:\|qemu|' "$log" | head -12 | sed 's/^/    /'
+	fi
+}
+
 vm_tests() {
 	local cfg
 	tests/run-vm.sh --check "$VM_SCENARIOS" || { fail "VM_SCENARIOS: $VM_SCENARIOS"; return; }
@@ -363,6 +377,24 @@ vm_tests() {
 		*:[0-9]*) vm_run "${cfg%%:*}" "${cfg##*:}" ;;
 		*) fail "VM_CONFIGS: '$cfg' is not CPU:SMP (e.g. max:2)" ;;
 		esac
+	done
+}
+
+# pup booted as the machine's own kernel (chapter "One kernel, two
+# machines"): suites.sh prints a PASS or FAIL line per expectation.
+native_tests() {
+	local cfg cpu line seen=
+	for cfg in $VM_CONFIGS; do
+		cpu=${cfg%%:*}
+		case " $seen " in *" $cpu "*) continue ;; esac
+		seen="$seen $cpu"
+		while IFS= read -r line; do
+			echo "$line"
+			case $line in
+			PASS:*) passed=$((passed + 1)) ;;
+			FAIL:*) failed=$((failed + 1)) ;;
+			esac
+		done < <(sh src-generated/tests/native/suites.sh "$cpu" 2>&1)
 	done
 }
 
@@ -428,11 +460,12 @@ case $only in
 --labs-only) labs_tests ;;
 --unit-only) unit_tests ;;
 --vm-only) vm_tests ;;
+--native-only) native_tests; bench_native_tests ;;
 --fuzz-only) fuzz_tests ;;
 --html-only) html_tests ;;
 --gdb-only) gdb_tests ;;
 --dist-only) distribution_tests ;;
-*) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; vm_tests; labs_tests ;;
+*) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; native_tests; bench_native_tests; vm_tests; labs_tests ;;
 esac
 
 echo "$passed passed, $failed failed"
