@@ -7,6 +7,7 @@
 	.section .text.boot, "ax"
 	.globl guest_start
 guest_start:
+#line 113 "chapters/10-pup-boot.nw"
 	movl $boot_stack_top, %esp
 	cld
 	movl $__bss_start, %edi
@@ -20,7 +21,7 @@ guest_start:
 	movl $WHELP_SHUTDOWN_CRASH, %ecx
 	int $WHELP_HCALL_VECTOR
 	jmp 1b
-
+#line 129 "chapters/10-pup-boot.nw"
 	.section .rodata
 returned:
 	.asciz "the kernel's main function returned"
