@@ -344,6 +344,9 @@ bench: deps
 			{ echo "bench: the host VM's run failed: see $(B)/bench/whelp-$$i.log"; \
 			  exit 1; }; \
 	done; \
+	echo "bench: 1, 2, 4 and 8 Guests at once, on two processors"; \
+	SMP=2 tests/run-vm.sh --show bench-guests > $(B)/bench/whelp-guests.log 2>&1 || \
+		echo "bench: the Guests' throughput failed: see $(B)/bench/whelp-guests.log"; \
 	$(G)/tests/bench/report.sh $(B)/bench | tee $(B)/bench/table.txt
 	@echo "bench: wrote $(B)/bench/results.dat"
 

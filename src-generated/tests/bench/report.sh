@@ -12,7 +12,7 @@ ctx8	context switch, 8 processes, 16 KiB each
 ctx14	context switch, 14 processes, 16 KiB each
 aspace8	address-space switch, 8 spaces, cache 4
 touch	first touch of a kernel-mapped page
-demand	demand-paged fault, pup's own handler
+demand	demand-paged fault, taken by pup
 page-fault	host-resolved fault (bench Guest)
 spawn	spawn and wait, smallest program'
 logs=$(ls "$dir"/native-*.log "$dir"/whelp-*.log 2> /dev/null || true)
