@@ -4,7 +4,7 @@
 echo "mmio: a guest's mov to its I/O window, emulated by the Launcher"
 load_module
 
-for mem in 32M 20M; do
+for mem in 32M 18M; do
 	expect 0 whelp --memory $mem /guests/pup.elf -- mmio
 	echo "$out" | grep '^pup-test' | sed 's/^/    | /'
 	expect_stdout "pup-test: ok - movl: the magic value"
@@ -18,6 +18,7 @@ killed_by_launcher() {
 	suite=$1
 	shift
 	expect 4 whelp --memory 32M /guests/pup.elf -- $suite
+	echo "$err" | sed 's/^/    | /'
 	where=$(echo "$out" | sed -n 's/^pup-test: touching .* at //p')
 	[ -n "$where" ] || bad "$suite: the guest did not say where"
 	killed="the launcher killed the guest: it touched I/O memory"
