@@ -73,7 +73,7 @@ void mmio_bus_describe(const struct mmio_bus *bus,
 	}
 }
 
-#line 891 "chapters/23-launcher-mmio.nw"
+#line 906 "chapters/23-launcher-mmio.nw"
 static struct mmio_device *device_at(struct mmio_bus *bus, uint32_t addr)
 {
 	unsigned int i;
@@ -129,7 +129,7 @@ enum mmio_result mmio_handle(struct mmio_bus *bus, uint32_t addr,
 	return MMIO_DONE;
 }
 
-#line 990 "chapters/23-launcher-mmio.nw"
+#line 1005 "chapters/23-launcher-mmio.nw"
 static uint32_t id_read(void *ctx, uint32_t offset, unsigned int size)
 {
 	const struct mmio_id *id = ctx;

@@ -50,7 +50,7 @@ enum mmio_result mmio_handle(struct mmio_bus *bus, uint32_t addr,
 			     const struct mmio_regs *regs,
 			     char *why, size_t whylen);
 
-#line 975 "chapters/23-launcher-mmio.nw"
+#line 990 "chapters/23-launcher-mmio.nw"
 #define MMIO_ID_MAGIC 0x74726976u	/* "virt" in memory */
 #define MMIO_ID_VERSION 2u
 #define MMIO_ID_SIZE 0x100u
