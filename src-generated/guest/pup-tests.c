@@ -623,7 +623,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 181 "chapters/71-lab-08-irq-check.nw"
+#line 212 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_pending(void)
 {
 	clock_oneshot(1000000);
@@ -638,7 +638,7 @@ static void irqwait_hypercalls(whelp_u32 n)
 	for (i = 0; i < n; i++)
 		hcall(WHELP_HC_SEND_INTERRUPTS, 0, 0, 0, 0);
 }
-#line 203 "chapters/71-lab-08-irq-check.nw"
+#line 234 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_mode(const char *mode, whelp_u32 n)
 {
 	whelp_u32 bit = 1u << WHELP_IRQ_TIMER, end = pup_ticks + n;
@@ -669,7 +669,7 @@ static void irqwait_mode(const char *mode, whelp_u32 n)
 	irq_enable();
 	irq_disable();
 }
-#line 246 "chapters/71-lab-08-irq-check.nw"
+#line 277 "chapters/71-lab-08-irq-check.nw"
 static void irqwait_suite(void)
 {
 	const struct whelp_boot_info *boot = __va(WHELP_BOOT_INFO_ADDR);
@@ -998,7 +998,7 @@ static const struct pup_suite suites[] = {
 	{ "mmio-empty", mmio_empty, 1 },
 	{ "mmio-straddle", mmio_straddle, 1 },
 	{ "mmio-not-mov", mmio_not_mov, 1 },
-#line 276 "chapters/71-lab-08-irq-check.nw"
+#line 307 "chapters/71-lab-08-irq-check.nw"
 	{ "irqwait", irqwait_suite, 0 },
 #line 809 "chapters/11-pup-paging.nw"
 };

@@ -174,11 +174,11 @@ extern whelp_u32 fpu_nm_traps;
 int pup_fpu_lazy(void);
 int pup_fpu_started_clean(void);
 void fpu_force_eager(void);
-#line 1131 "chapters/13-pup-processes.nw"
+#line 1123 "chapters/13-pup-processes.nw"
 void procs_init(void);
 int pup_boot_wants_procs(const char *cmdline);
 int procs_run(const char *args);
-#line 1260 "chapters/13-pup-processes.nw"
+#line 1252 "chapters/13-pup-processes.nw"
 /* pup-string.c */
 void *memcpy(void *dst, const void *src, unsigned int n);
 void *memset(void *dst, int c, unsigned int n);

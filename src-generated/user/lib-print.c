@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include "user.h"
 
-#line 426 "chapters/10-pup-boot.nw"
+#line 445 "chapters/10-pup-boot.nw"
 struct outbuf {
 	char buf[256];
 	unsigned int len;
@@ -84,7 +84,7 @@ void print(const char *fmt, ...)
 	write(1, o.buf, o.len);
 }
 
-#line 1249 "chapters/13-pup-processes.nw"
+#line 1241 "chapters/13-pup-processes.nw"
 unsigned int strlen(const char *s)
 {
 	unsigned int n = 0;

@@ -13,6 +13,6 @@ check 5 "check_access passes" unit check_access
 vm lab-07-prefault paging
 check 10 "pup's paging scenario passes" vm_passed paging
 check 5 "pagesweep reads back what it wrote" vm_passed lab-07-prefault
-check 40 "pagesweep runs in at most 1600 page faults" \
-	vm_at_most sweep_faults 1600
+check 40 "pagesweep runs in at most 600 page faults" \
+	vm_at_most sweep_faults 600
 score

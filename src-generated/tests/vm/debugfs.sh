@@ -77,6 +77,47 @@ status=$?
 	bad "$d/$pid is still there"
 [ "$(counter $d/totals guests)" = 0 ] && say "totals: no Guest" ||
 	bad "totals says guests '$(counter $d/totals guests)' afterwards"
+
+# irqwait MODE N: pup's irqwait suite, run until it is done; its
+# counts, less the baseline's ($e0, $r0, $w0), in $de, $dr and $dw.
+irqwait() {
+	de= dr= dw=
+	o=/tmp/dbg-irqwait.out
+	rm -f "$o"
+	whelp --memory 32M /guests/pup.elf -- irqwait "$1" "$2" > "$o" 2>&1 &
+	p=$!
+	if wait_for_text "$o" "irqwait: done" 60; then
+		de=$(($(counter $d/$p/counters exits) - ${e0:-0}))
+		dr=$(($(counter $d/$p/counters guest_reads) - ${r0:-0}))
+		dw=$(($(counter $d/$p/counters guest_writes) - ${w0:-0}))
+	else
+		bad "irqwait $1 $2 did not finish"
+	fi
+	kill $p
+	wait $p 2> /dev/null
+	[ -n "$de" ] && [ "$de" -gt 0 ]
+}
+# at_most WHAT VALUE_X100 LIMIT_X100
+at_most() {
+	if [ "$2" -le "$3" ]; then
+		say "$1: $2 hundredths, at most $3"
+	else
+		bad "$1: $2 hundredths, more than $3"
+	fi
+}
+
+e0= r0= w0=
+if irqwait none 0; then
+	e0=$de r0=$dr w0=$dw
+	irqwait blocked 2000 &&
+		at_most "reads per exit, a blocked line" $((dr * 100 / de)) 250
+	irqwait masked 2000 &&
+		at_most "reads per exit, a masked line" $((dr * 100 / de)) 350
+	if irqwait idle 100; then
+		at_most "reads per idle tick" "$dr" 1250
+		at_most "writes per idle tick" "$dw" 950
+	fi
+fi
 unload_module
 [ ! -e $d ] && say "$d went with the module" || bad "$d is still there"
 finish
