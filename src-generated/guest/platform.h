@@ -11,6 +11,9 @@ struct pup_boot {
 	whelp_u32 reserved;	/* bytes at the top of the address space */
 	whelp_u32 tsc_khz;	/* time-stamp counter ticks per millisecond */
 	char cmdline[WHELP_CMDLINE_MAX];
+	whelp_u32 io_base, io_size;	/* the I/O window; size 0: none */
+	whelp_u32 io_devices;		/* entries used in io_device */
+	struct whelp_io_device io_device[WHELP_IO_SLOTS];
 };
 
 struct pup_platform {

@@ -40,7 +40,7 @@ void aspace_map_queued(struct pup_aspace *as, whelp_u32 va, whelp_u32 pa,
 whelp_u32 aspace_unmap(struct pup_aspace *as, whelp_u32 va);
 void aspace_protect(struct pup_aspace *as, whelp_u32 va, whelp_u32 flags);
 volatile whelp_u32 *aspace_pte(struct pup_aspace *as, whelp_u32 va);
-#line 871 "chapters/11-pup-paging.nw"
+#line 895 "chapters/11-pup-paging.nw"
 /* pup-tests.c */
 void pup_run_tests(const char *cmdline);
 int first_word_is(const char *cmdline, const char *word);

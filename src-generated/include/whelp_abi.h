@@ -33,14 +33,14 @@
 #define WHELP_SHUTDOWN_CRASH		3
 #define WHELP_SHUTDOWN_KILLED		4	/* the Host's verdict */
 #define WHELP_SHUTDOWN_FAILED		5	/* done, but it failed */
-#line 594 "chapters/03-abi.nw"
+#line 634 "chapters/03-abi.nw"
 #define WHELP_IRQ_VECTOR_BASE	32	/* line n arrives at vector 32 + n */
 #define WHELP_IRQ_TIMER		0	/* the line of SET_CLOCKEVENT */
 #define WHELP_SYSCALL_VECTOR	0x80	/* the one direct vector above 31 */
 #line 251 "chapters/03-abi.nw"
 #define WHELP_GUEST_KERNEL_CS 0x51	/* GDT entry 10, RPL 1 */
 #define WHELP_GUEST_KERNEL_DS 0x59	/* GDT entry 11, RPL 1 */
-#line 571 "chapters/03-abi.nw"
+#line 611 "chapters/03-abi.nw"
 #define WHELP_GDT_ENTRIES	32
 #define WHELP_GDT_HOST_ENTRIES	0x80033c01	/* bit n: entry n is the Host's */
 #define WHELP_GDT_TLS_FIRST	6	/* LOAD_TLS: entries 6, 7 and 8 */
@@ -52,7 +52,11 @@
 #define WHELP_BOOT_INFO_ADDR 0
 #define WHELP_BOOT_MAGIC 0x706c6877	/* "whlp" in memory */
 #define WHELP_CMDLINE_MAX 256
-#line 397 "chapters/03-abi.nw"
+#line 349 "chapters/03-abi.nw"
+#define WHELP_IO_SLOT_SIZE 4096
+#define WHELP_IO_SLOTS 8
+#define WHELP_IO_NO_IRQ 0xffffffffu
+#line 431 "chapters/03-abi.nw"
 #define WHELP_PAGE_SHIFT	12
 #define WHELP_PAGE_SIZE		0x1000
 #define WHELP_PAGE_FRAME	0xfffff000	/* the frame's address bits */
@@ -98,7 +102,7 @@ struct whelp_async_call {
 	whelp_u32 nr;
 	whelp_u32 arg1, arg2, arg3, arg4;
 };
-#line 552 "chapters/03-abi.nw"
+#line 592 "chapters/03-abi.nw"
 struct whelp_desc {
 	whelp_u32 lo, hi;	/* a GDT or IDT entry as the processor has it */
 };
@@ -129,11 +133,11 @@ struct whelp_event {
 	whelp_u32 len;		/* bytes of text, at most WHELP_EVENT_TEXT_MAX */
 	char text[WHELP_EVENT_TEXT_MAX];	/* not NUL-terminated */
 };
-#line 622 "chapters/03-abi.nw"
+#line 662 "chapters/03-abi.nw"
 #define WHELP_EXIT_TRAPS	257	/* trap numbers 0 to 256 */
 #define WHELP_REG_EXITS_TRAP	0x10000u	/* + 4 * trap number */
 #define WHELP_REG_EXITS_HCALL	0x11000u	/* + 4 * hypercall number */
-#line 635 "chapters/03-abi.nw"
+#line 675 "chapters/03-abi.nw"
 static inline const char *whelp_hcall_name(whelp_u32 nr)
 {
 	static const char *const names[WHELP_HC_COUNT] = {
@@ -208,11 +212,21 @@ struct whelp_shared {
 	whelp_u8 hcall_status[WHELP_ASYNC_SLOTS];
 	struct whelp_async_call hcalls[WHELP_ASYNC_SLOTS];
 };
-#line 337 "chapters/03-abi.nw"
+#line 361 "chapters/03-abi.nw"
+struct whelp_io_device {
+	whelp_u32 base;			/* Guest physical address */
+	whelp_u32 size;			/* bytes of registers */
+	whelp_u32 irq;			/* its line, or WHELP_IO_NO_IRQ */
+};
+
 struct whelp_boot_info {
 	whelp_u32 magic;
 	whelp_u32 mem_size;		/* bytes of Guest RAM */
 	char cmdline[WHELP_CMDLINE_MAX];	/* NUL-terminated */
+	whelp_u32 io_base;		/* the I/O window: its first byte */
+	whelp_u32 io_size;		/* and its size, 0 for none */
+	whelp_u32 io_devices;		/* entries used in io_device */
+	struct whelp_io_device io_device[WHELP_IO_SLOTS];
 };
 #line 35 "chapters/03-abi.nw"
 #endif

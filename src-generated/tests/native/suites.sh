@@ -63,3 +63,5 @@ else
 fi
 boot 1 32 nosuch
 said "pup: shutdown (failed): an unknown command"
+boot 2 32 mmio
+said "pup-test: no I/O window, no devices on bare hardware"

@@ -36,14 +36,14 @@ same_value() {
 }
 
 punished pte-beyond-memory \
-	"SET_PTE for 0x400000: entry 0x2000003 maps frame 0x2000 beyond guest " \
+	"SET_PTE for 0x400000: entry 0x2008003 maps frame 0x2008 beyond guest " \
 	"memory"
 punished fault-beyond-memory "page fault at 0x400000 (eip 0x" \
-	"the guest's page table entry 0x2000003 maps frame 0x2000 beyond guest " \
+	"the guest's page table entry 0x2008003 maps frame 0x2008 beyond guest " \
 	"memory"
 same_value
 punished async-beyond-memory \
-	"SET_PTE for 0x400000: entry 0x2000003 maps frame 0x2000 beyond guest " \
+	"SET_PTE for 0x400000: entry 0x2008003 maps frame 0x2008 beyond guest " \
 	"memory"
 punished pgd-out-of-range "SET_PGD: index" "is at or above the Switcher's slot"
 same_value
