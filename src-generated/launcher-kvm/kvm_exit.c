@@ -156,7 +156,7 @@ static enum kvm_step port_io(struct kvm_exit_state *st, struct kvm_run *run,
 	}
 	return KVM_STEP_RUN;
 }
-#line 461 "chapters/24-launcher-kvm.nw"
+#line 465 "chapters/24-launcher-kvm.nw"
 enum kvm_step kvm_exit_dispatch(struct kvm_exit_state *st,
 				struct kvm_run *run, size_t run_size)
 {
@@ -173,7 +173,7 @@ enum kvm_step kvm_exit_dispatch(struct kvm_exit_state *st,
 	}
 	return KVM_STEP_FATAL;
 }
-#line 489 "chapters/24-launcher-kvm.nw"
+#line 493 "chapters/24-launcher-kvm.nw"
 static int exit_details(const struct kvm_run *run, char *buf, size_t size)
 {
 	switch (run->exit_reason) {
