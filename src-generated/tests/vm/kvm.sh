@@ -49,7 +49,8 @@ suite() {
 suite paging 26
 suite traps 30 "the clock ticks about every 10 ms" \
 	"a storm of 1000 interrupts is delivered" "  ... each exactly once"
-suite procs 21 "  ... and run at the same time" \
+suite procs 21 "two CPU-bound processes are both preempted" \
+	"  ... and run at the same time" \
 	"  ... each with a fair share of the ticks" \
 	"sleep(100) sleeps 100 ms, not much more" \
 	"a sleeper wakes on time beside a spinner"
