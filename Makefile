@@ -54,7 +54,8 @@ WARN := -Wall -Wextra -Werror
 # Programs that run inside the host VM: static i386.
 VM_CFLAGS := -m32 -static -O2 -g $(WARN) -I$(G)/include
 # Unit tests run on the build machine.
-UNIT_CFLAGS := -O1 -g $(WARN) -I$(G)/include -I$(G)/launcher -I$(G)/host
+UNIT_CFLAGS := -O1 -g $(WARN) -I$(G)/include -I$(G)/launcher -I$(G)/host \
+	-I$(G)/launcher-kvm
 CHECK_LIBS = $(shell pkg-config --cflags --libs check)
 # The Guest: freestanding i386, ring 1, no libc.
 GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
@@ -70,12 +71,12 @@ VM_PROGS = $(patsubst $(G)/tests/vm/%.c,$(B)/vm/tests/bin/%,$(wildcard $(G)/test
 VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
-.PHONY: qemu-gdb gdb help all deps tangle module launcher guests unit-tests initramfs book run \
+.PHONY: qemu-gdb gdb help all deps tangle module launcher launcher-kvm guests unit-tests initramfs book run \
 	shell run-native check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-hypercalls \
 	labs lab-start grade check-labs handout lab-refresh
 
-all: module launcher guests unit-tests initramfs
+all: module launcher launcher-kvm guests unit-tests initramfs
 
 # ---------------------------------------------------------------- set-up
 deps:
@@ -90,6 +91,7 @@ tangle:
 help:
 	@echo 'Whelp: make TARGET [KNOB=value ...]'
 	@echo '  run         boot the host VM, run SCENARIO (hello) on the terminal (~40 s)'
+	@echo '              (KVM=1: pup under KVM, scenario kvm; needs CPU=max)'
 	@echo '  shell       boot the host VM to a shell with whelp.ko loaded (Ctrl-A X quits)'
 	@echo '  run-native  boot pup as the machine'"'"'s own kernel, no Whelp (CMDLINE=hello)'
 	@echo '  check       every test: unit, distribution, fuzzers, VM, labs (~20 min)'
@@ -126,6 +128,16 @@ launcher: $(B)/launcher/whelp
 $(B)/launcher/whelp: $(LAUNCHER_SRC) $(wildcard $(G)/launcher/*.h) $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) -I$(G)/launcher $(LAUNCHER_SRC) -o $@
+
+# The KVM Launcher (chapter "pup under KVM"): the Launcher's files but its
+# main.c, and its own.
+KVM_LAUNCHER_SRC = $(wildcard $(G)/launcher-kvm/*.c)
+launcher-kvm: $(B)/launcher/whelp-kvm
+$(B)/launcher/whelp-kvm: $(LAUNCHER_LIB_SRC) $(KVM_LAUNCHER_SRC) \
+		$(wildcard $(G)/launcher/*.h $(G)/launcher-kvm/*.h) $(G)/include/whelp_abi.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) -I$(G)/launcher -I$(G)/launcher-kvm \
+		$(LAUNCHER_LIB_SRC) $(KVM_LAUNCHER_SRC) -o $@
 
 # ---------------------------------------------------------------- Guests
 # Each guest/NAME.ld links every object of guest/NAME-*.S and guest/NAME-*.c
@@ -175,6 +187,7 @@ $(B)/guest/pup-programs.o: GUEST_CFLAGS += -Wa,-I$(B)/user \
 # prerequisites).
 UNIT_LINK_check_shadow = $(G)/host/shadow.c $(G)/tests/unit/shim/shadow_env.c
 UNIT_LINK_check_access = $(G)/host/shadow.c $(G)/tests/unit/shim/shadow_env.c
+UNIT_LINK_check_kvm_exit = $(G)/launcher-kvm/kvm_exit.c $(G)/launcher-kvm/kvm_boot.c
 unit-tests: $(UNIT_TESTS)
 $(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) \
 		$(wildcard $(G)/*/*.h $(G)/tests/unit/shim/*.h) $$(UNIT_LINK_$$*)
@@ -190,12 +203,21 @@ $(B)/vm/tests/bin/%: $(G)/tests/vm/%.c $(G)/include/whelp_abi.h
 	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) $< -o $@ -lpthread
 
 # ---------------------------------------------------------------- host VM
+# Debian's KVM modules ride along for the KVM scenarios (kvm.ko needs
+# irqbypass.ko); lib.inc's load_kvm loads them where the processor can.
+KVM_MODULES = $(wildcard $(DEPS)/kernel/lib/modules/*/kernel/arch/x86/kvm/kvm*.ko \
+	$(DEPS)/kernel/lib/modules/*/kernel/virt/lib/irqbypass.ko)
 initramfs: $(B)/vm/initramfs.cpio.gz
 $(B)/vm/initramfs.cpio.gz: tools/initramfs.sh tests/vm-init $(B)/host/whelp.ko \
-		$(B)/launcher/whelp $(GUESTS) $(VM_PROGS) $(VM_SCRIPTS) $(BUSYBOX)
+		$(B)/launcher/whelp $(B)/launcher/whelp-kvm $(GUESTS) $(VM_PROGS) \
+		$(VM_SCRIPTS) $(BUSYBOX)
 	$(call quiet,CPIO,$@)tools/initramfs.sh $@ $(BUSYBOX) $(B)/host/whelp.ko $(B)/launcher/whelp \
-		"$(GUESTS)" "$(VM_PROGS)" "$(VM_SCRIPTS)"
+		"$(GUESTS)" "$(VM_PROGS)" "$(VM_SCRIPTS)" $(B)/launcher/whelp-kvm "$(KVM_MODULES)"
 
+# KVM=1: the scenario is pup under KVM (chapter "pup under KVM").
+ifeq ($(KVM),1)
+SCENARIO := kvm
+endif
 run: deps
 	@tests/run-vm.sh --check $(SCENARIO)
 	@$(MAKE) -s all

@@ -19,12 +19,14 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 only=${1:-}
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 logdir=build/tests/logs
 mkdir -p "$logdir"
 
 pass() { passed=$((passed + 1)); echo "PASS: $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# A test that could not run here (it says why): counted apart, never passed.
+skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
 
 unit_tests() {
 	local t out n f e
@@ -216,6 +218,12 @@ fuzz_tests() {
 VM_CONFIGS=${VM_CONFIGS:-"max:2 max:1 pentium3:1 pentium3:2"}
 VM_SCENARIOS=${VM_SCENARIOS:-all}
 
+# scenario_skip_reason LOG NAME: the SKIPPED: line scenario NAME printed.
+scenario_skip_reason() {
+	tr -d '\r' < "$1" | sed -n "/=== whelp-test: begin $2\$/,/=== whelp-test: SKIP $2\$/p" |
+		sed -n 's/^ *SKIPPED: //p' | tail -1
+}
+
 # scenario_failures LOG NAME: why scenario NAME failed, from the console
 # log of its VM: each FAILED: line of lib.inc's bad() with the first lines
 # of the output shown under it, "no scenario" for a missing one, and the
@@ -286,6 +294,10 @@ vm_run() {
 			"=== whelp-test: PASS "*)
 				progress_end
 				pass "$tag: ${line#=== whelp-test: PASS }" ;;
+			"=== whelp-test: SKIP "*)
+				progress_end
+				name=${line#=== whelp-test: SKIP }
+				skip "$tag: $name: $(scenario_skip_reason "$log" "$name")" ;;
 			"=== whelp-test: FAIL "*)
 				progress_end
 				name=${line#=== whelp-test: FAIL }
@@ -468,5 +480,6 @@ case $only in
 *) unit_tests; distribution_tests; html_tests; fuzz_tests; gdb_tests; native_tests; bench_native_tests; vm_tests; labs_tests ;;
 esac
 
+[ $skipped -eq 0 ] || echo "$skipped skipped (could not run here; not counted as passed)"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
