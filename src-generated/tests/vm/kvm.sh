@@ -54,7 +54,8 @@ timed() {
 	got=$?
 	n=$(echo "$out" | grep -c '^pup-test: ok - ')
 	f=$(echo "$out" | grep -c '^pup-test: not ok - ')
-	echo "$out" | sed -n 's/^pup-test: not ok - /  under nested emulation: not ok - /p'
+	echo "$out" | sed -n \
+		's/^pup-test: not ok - /  under nested emulation: not ok - /p'
 	if { [ $got -eq 0 ] || [ $got -eq 3 ]; } && [ $((n + f)) -ge "$2" ] &&
 	   has "pup-test: " "$out"; then
 		say "suite $1 ran all its $((n + f)) checks: $n ok, $f not"
