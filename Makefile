@@ -94,7 +94,7 @@ help:
 	@echo '              (KVM=1: pup under KVM, scenario kvm; needs CPU=max)'
 	@echo '  shell       boot the host VM to a shell with whelp.ko loaded (Ctrl-A X quits)'
 	@echo '  run-native  boot pup as the machine'"'"'s own kernel, no Whelp (CMDLINE=hello)'
-	@echo '  check       every test: unit, distribution, fuzzers, VM, labs (~20 min)'
+	@echo '  check       every test: unit, distribution, fuzzers, VM, labs (~25 min)'
 	@echo '  check-unit  the Check unit tests only (seconds)'
 	@echo '  check-vm    the VM scenarios only, on VM_CONFIGS'
 	@echo '  qemu-gdb    the host VM waiting for gdb on one processor (chapter 2)'
