@@ -894,7 +894,7 @@ static void procs_eager_suite(void)
 	test_preemption();
 	test_fpu();
 }
-#line 1392 "chapters/23-launcher-mmio.nw"
+#line 1433 "chapters/23-launcher-mmio.nw"
 #define ID_MAGIC 0x74726976u	/* "virt" in memory */
 
 static void mmio_suite(void)
@@ -949,7 +949,7 @@ static void mmio_suite(void)
 	asm volatile("movl 8(%1),%0" : "=r"(v) : "r"(regs) : "memory");
 	check_eq(v, 0, "and the device id");
 }
-#line 1455 "chapters/23-launcher-mmio.nw"
+#line 1497 "chapters/23-launcher-mmio.nw"
 static volatile whelp_u8 *mmio_window(whelp_u32 offset)
 {
 	if (!pup_boot.io_devices)
@@ -961,7 +961,8 @@ static volatile whelp_u8 *mmio_window(whelp_u32 offset)
 
 static void mmio_empty(void)
 {
-	(void)*(volatile whelp_u32 *)mmio_window(WHELP_IO_SLOT_SIZE);
+	(void)*(volatile whelp_u32 *)mmio_window((WHELP_IO_SLOTS - 1) *
+						 WHELP_IO_SLOT_SIZE);
 }
 
 static void mmio_straddle(void)
@@ -993,7 +994,7 @@ static const struct pup_suite suites[] = {
 #line 1405 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 1481 "chapters/23-launcher-mmio.nw"
+#line 1524 "chapters/23-launcher-mmio.nw"
 	{ "mmio", mmio_suite, 0 },
 	{ "mmio-empty", mmio_empty, 1 },
 	{ "mmio-straddle", mmio_straddle, 1 },

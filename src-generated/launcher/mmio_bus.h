@@ -14,13 +14,16 @@
 #define MMIO_REG_SIZE 4		/* a device register: 32 bits, aligned */
 #define MMIO_REG_EIP 8		/* after the eight general registers */
 
+enum mmio_result { MMIO_DONE, MMIO_REFUSED, MMIO_FAILED };
+
 struct mmio_device {
 	const char *name;
 	uint32_t base, size;	/* Guest physical; size in whole registers */
 	uint32_t irq;		/* the line it raises, or WHELP_IO_NO_IRQ */
 	uint32_t (*read)(void *ctx, uint32_t offset, unsigned int size);
-	void (*write)(void *ctx, uint32_t offset, unsigned int size,
-		      uint32_t value);
+	enum mmio_result (*write)(void *ctx, uint32_t offset,
+				  unsigned int size, uint32_t value,
+				  char *why, size_t whylen);
 	void *ctx;
 };
 
@@ -38,8 +41,6 @@ struct mmio_regs {
 	void *ctx;
 };
 
-enum mmio_result { MMIO_DONE, MMIO_REFUSED, MMIO_FAILED };
-
 void mmio_bus_init(struct mmio_bus *bus, uint32_t base, uint32_t size);
 int mmio_bus_add(struct mmio_bus *bus, const struct mmio_device *d,
 		 char *err, size_t errlen);
@@ -50,7 +51,7 @@ enum mmio_result mmio_handle(struct mmio_bus *bus, uint32_t addr,
 			     const struct mmio_regs *regs,
 			     char *why, size_t whylen);
 
-#line 990 "chapters/23-launcher-mmio.nw"
+#line 1006 "chapters/23-launcher-mmio.nw"
 #define MMIO_ID_MAGIC 0x74726976u	/* "virt" in memory */
 #define MMIO_ID_VERSION 2u
 #define MMIO_ID_SIZE 0x100u
@@ -62,5 +63,5 @@ struct mmio_id {
 
 void mmio_id_device(struct mmio_id *id, uint32_t base,
 		    struct mmio_device *d);
-#line 774 "chapters/23-launcher-mmio.nw"
+#line 775 "chapters/23-launcher-mmio.nw"
 #endif
