@@ -20,6 +20,12 @@ where=$(echo "$out" | sed -n 's/^pup-test: writing QueueNum 3 at //p')
 expect_stderr "the launcher killed the guest: it touched I/O memory at $where"
 expect_stderr "): virtio-rng: QueueNum 3 is not a power of two"
 
+expect 4 whelp --memory 32M /guests/pup.elf -- virtio-buffer-outside
+echo "$err" | sed 's/^/    | /'
+at=$(echo "$out" | sed -n 's/^pup-test: offering 64 bytes at //p')
+[ "$at" = 0x1fffff8 ] || bad "the guest offered its buffer at '$at'"
+expect_stderr "): virtio-rng: descriptor 0: 0x40 bytes at $at are not inside"
+
 expect_param guests 0
 expect_param pinned_pages 0
 unload_module
