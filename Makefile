@@ -73,7 +73,7 @@ GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld)
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher launcher-kvm guests unit-tests initramfs book run \
 	shell run-native check check-unit check-vm bench clean distclean \
-	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-hypercalls \
+	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-hypercalls \
 	labs lab-start grade check-labs handout lab-refresh
 
 all: module launcher launcher-kvm guests unit-tests initramfs
@@ -103,7 +103,7 @@ help:
 	@echo '  tangle      chapters/*.nw -> src-generated/ (needs noweb)'
 	@echo '  book        weave the chapters into build/book/whelp.pdf (~2 min)'
 	@echo '  bench       pup natively and on Whelp, and Linux: the benchmark table (~5 min)'
-	@echo '  fuzz        fuzz the ELF loader and the options parser (FUZZ_TIME s each)'
+	@echo '  fuzz        fuzz the ELF loader, options, MMIO decoder, virtio (FUZZ_TIME s each)'
 	@echo '  labs        list the course labs (Part VII); lab-start LAB=NN starts one'
 	@echo '  grade       grade the tree for LAB=NN; check-labs proves every grader'
 	@echo '  handout     a student tarball of HEAD without the reference solutions'
@@ -297,6 +297,8 @@ FUZZERS = $(patsubst $(G)/tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard $(G)/tests/fuzz/
 FUZZ_LINK_fuzz_elf_load = $(G)/launcher/elf_load.c
 FUZZ_LINK_fuzz_options = $(G)/launcher/options.c
 FUZZ_LINK_fuzz_mmio_decode = $(G)/launcher/mmio_decode.c
+FUZZ_LINK_fuzz_virtio = $(G)/launcher/virtio_mmio.c $(G)/launcher/virtqueue.c \
+	$(G)/launcher/virtio_rng.c
 
 # fuzz_run HARNESS,NAME: every input of the corpus once, so that a seed
 # that crashes stops the run with its report (fork mode would only save
@@ -312,7 +314,7 @@ $(B)/fuzz/%: $(G)/tests/fuzz/%.c $$(FUZZ_LINK_$$*) $(wildcard $(G)/*/*.h)
 	$(call quiet,CC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LINK_$*) -o $@
 
 # make fuzz: the long fuzzers, all of them.
-fuzz: fuzz-elf fuzz-options fuzz-mmio fuzz-hypercalls
+fuzz: fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-hypercalls
 
 # The ELF loader's seeds are the real images: the guests and pup's programs.
 fuzz-elf: $(B)/fuzz/fuzz_elf_load $(GUESTS) $(USER_PROGS)
@@ -330,6 +332,11 @@ fuzz-options: $(B)/fuzz/fuzz_options
 fuzz-mmio: $(B)/fuzz/fuzz_mmio_decode
 	@mkdir -p $(B)/fuzz/corpus-mmio $(B)/fuzz/artifacts
 	$(call fuzz_run,$<,mmio)
+
+# Nor does the virtio transport (chapter "The virtio-mmio transport").
+fuzz-virtio: $(B)/fuzz/fuzz_virtio
+	@mkdir -p $(B)/fuzz/corpus-virtio $(B)/fuzz/artifacts
+	$(call fuzz_run,$<,virtio)
 
 # fuzz-hypercalls runs the fuzz scenario of
 # chapter "Fuzzing the hypercalls" with a bound of FUZZ_CALLS hypercalls
