@@ -971,6 +971,92 @@ static void virtio_buffer_outside(void)
 	printk("pup-test: offering 64 bytes at 0x%x\n", pup_boot.mem_size - 8);
 	vio_write(d, VIO_QUEUE_NOTIFY, 0);
 }
+#line 533 "chapters/16-pup-virtio.nw"
+static void vio_offer(struct vio_queue *q, unsigned short head)
+{
+	unsigned short slot = q->avail->idx;
+
+	q->avail->ring[slot % VIO_QUEUE_SIZE] = head;
+	asm volatile("" : : : "memory");
+	q->avail->idx = (unsigned short)(slot + 1);
+}
+
+static void virtio_ring_outside(void)
+{
+	struct vio_device *d = vio_or_panic();
+	whelp_u32 table = pup_boot.mem_size - 16;
+
+	if (vio_negotiate(d) < 0)
+		panic("pup-test: the device refused to start over");
+	vio_write(d, VIO_QUEUE_SEL, 0);
+	vio_write(d, VIO_QUEUE_NUM, VIO_QUEUE_SIZE);
+	vio_write(d, VIO_QUEUE_DESC, table);
+	vio_write(d, VIO_QUEUE_DRIVER, d->q.page + 128);
+	vio_write(d, VIO_QUEUE_DEVICE, d->q.page + 256);
+	printk("pup-test: a descriptor table at 0x%x\n", table);
+	vio_write(d, VIO_QUEUE_READY, 1);
+}
+
+static void virtio_notify_unready(void)
+{
+	struct vio_device *d = vio_or_panic();
+
+	if (vio_negotiate(d) < 0)
+		panic("pup-test: the device refused to start over");
+	vio_write(d, VIO_STATUS, vio_read(d, VIO_STATUS) | VIO_S_DRIVER_OK);
+	printk("pup-test: notifying queue 0, never made ready\n");
+	vio_write(d, VIO_QUEUE_NOTIFY, 0);
+}
+
+static void virtio_no_version(void)
+{
+	struct vio_device *d = vio_or_panic();
+	whelp_u32 s = VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_FEATURES_OK;
+
+	vio_write(d, VIO_STATUS, 0);
+	vio_write(d, VIO_STATUS, VIO_S_ACKNOWLEDGE);
+	vio_write(d, VIO_STATUS, VIO_S_ACKNOWLEDGE | VIO_S_DRIVER);
+	vio_write(d, VIO_STATUS, s);
+	printk("pup-test: Status reads 0x%x; DRIVER_OK anyway\n",
+	       vio_read(d, VIO_STATUS));
+	vio_write(d, VIO_STATUS, s | VIO_S_DRIVER_OK);
+}
+
+static void virtio_narrow_store(void)
+{
+	struct vio_device *d = vio_or_panic();
+
+	printk("pup-test: a byte to Status\n");
+	asm volatile("movb %b1,(%0)" : : "r"(d->regs + VIO_STATUS / 4),
+		     "q"(1u) : "memory");
+}
+
+static void virtio_loop(void)
+{
+	struct vio_device *d = vio_or_panic();
+	struct vio_queue *q = &d->q;
+	static unsigned char buf[16];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		q->desc[i].addr = __pa(buf);
+		q->desc[i].len = sizeof(buf);
+		q->desc[i].flags = VIO_DESC_WRITE | VIO_DESC_NEXT;
+		q->desc[i].next = (unsigned short)(1 - i);
+	}
+	vio_offer(q, 0);
+	printk("pup-test: a chain 0 -> 1 -> 0\n");
+	vio_write(d, VIO_QUEUE_NOTIFY, 0);
+}
+
+static void virtio_head_beyond(void)
+{
+	struct vio_device *d = vio_or_panic();
+
+	vio_offer(&d->q, VIO_QUEUE_SIZE);
+	printk("pup-test: offering head %u\n", VIO_QUEUE_SIZE);
+	vio_write(d, VIO_QUEUE_NOTIFY, 0);
+}
 #line 1433 "chapters/23-launcher-mmio.nw"
 #define ID_MAGIC 0x74726976u	/* "virt" in memory */
 
@@ -1071,10 +1157,16 @@ static const struct pup_suite suites[] = {
 #line 1405 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 525 "chapters/16-pup-virtio.nw"
+#line 622 "chapters/16-pup-virtio.nw"
 	{ "virtio", virtio_suite, 0 },
 	{ "virtio-bad-queue", virtio_bad_queue, 1 },
 	{ "virtio-buffer-outside", virtio_buffer_outside, 1 },
+	{ "virtio-ring-outside", virtio_ring_outside, 1 },
+	{ "virtio-notify-unready", virtio_notify_unready, 1 },
+	{ "virtio-no-version", virtio_no_version, 1 },
+	{ "virtio-narrow-store", virtio_narrow_store, 1 },
+	{ "virtio-loop", virtio_loop, 1 },
+	{ "virtio-head-beyond", virtio_head_beyond, 1 },
 #line 1524 "chapters/23-launcher-mmio.nw"
 	{ "mmio", mmio_suite, 0 },
 	{ "mmio-empty", mmio_empty, 1 },

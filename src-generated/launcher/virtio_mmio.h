@@ -96,7 +96,7 @@ void virtio_mmio_device(struct virtio_mmio *vm, uint32_t base,
 enum mmio_result virtio_mmio_used(struct virtio_mmio *vm, char *why,
 				  size_t whylen);
 
-#line 1054 "chapters/25-launcher-virtio.nw"
+#line 1060 "chapters/25-launcher-virtio.nw"
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_RNG_QUEUE_MAX 64u
 

@@ -26,6 +26,23 @@ at=$(echo "$out" | sed -n 's/^pup-test: offering 64 bytes at //p')
 [ "$at" = 0x1fffff8 ] || bad "the guest offered its buffer at '$at'"
 expect_stderr "): virtio-rng: descriptor 0: 0x40 bytes at $at are not inside"
 
+# killed SUITE REASON: the Launcher kills the guest for SUITE, naming the
+# device and the rule
+killed() {
+	expect 4 whelp --memory 32M /guests/pup.elf -- "$1"
+	echo "$err" | sed 's/^/    | /'
+	expect_stderr "the launcher killed the guest: it touched I/O memory at"
+	expect_stderr "): virtio-rng: $2"
+}
+killed virtio-ring-outside \
+	"queue 0: the descriptor table at 0x1fffff0 (0x80 bytes) is not inside"
+killed virtio-notify-unready "QueueNotify 0: the queue is not ready"
+killed virtio-no-version "Status 0xf: DRIVER_OK without FEATURES_OK accepted"
+killed virtio-narrow-store "a 1-byte store to register 0x070"
+killed virtio-loop "the chain from head 0 is longer than the queue's 8"
+killed virtio-head-beyond \
+	"the available ring names head 8, beyond the queue's 8 descriptors"
+
 expect_param guests 0
 expect_param pinned_pages 0
 unload_module
