@@ -272,10 +272,13 @@ progress_end() {
 
 # vm_run CPU SMP: boot one host VM with every scenario, following its
 # console log as QEMU writes it, so that each result is printed as its
-# scenario ends.
+# scenario ends. A host VM that prints nothing for VM_SILENCE seconds
+# (more than /init gives a scenario) has stopped answering: its QEMU is
+# stopped then, not VM_TIMEOUT later, and the failure says so.
+VM_SILENCE=${VM_SILENCE:-420}
 vm_run() {
 	local cpu=$1 smp=$2 tag="vm[$1,smp$2]" log pid line name start now
-	local current= finished=
+	local current= finished= heard=$SECONDS silent=
 	log=$logdir/vm-$cpu-smp$smp.log
 	: > "$log"
 	CPU=$cpu SMP=$smp tests/run-vm.sh --log "$log" "$VM_SCENARIOS" &
@@ -283,6 +286,7 @@ vm_run() {
 	start=$SECONDS
 	while :; do
 		if IFS= read -r -t 1 line; then
+			heard=$SECONDS
 			line=${line%$'\r'}
 			case $line in
 			*"=== whelp-test: begin "*)
@@ -310,6 +314,10 @@ vm_run() {
 			esac
 		else
 			[ $? -gt 128 ] || break
+			if [ -z "$silent" ] && [ $((SECONDS - heard)) -ge "$VM_SILENCE" ]; then
+				silent=$((SECONDS - heard))
+				pkill -TERM -P "$pid" timeout 2> /dev/null || true
+			fi
 			now=$((SECONDS - start))
 			if [ -z "$current" ]; then
 				progress "$tag: booting the host VM (-cpu $cpu -smp $smp)... $now s"
@@ -322,6 +330,9 @@ vm_run() {
 	progress_end
 	if [ -n "$finished" ] || grep -aq '=== whelp-vm:' "$log"; then
 		pass "$tag: the host VM ran every scenario and powered off"
+	elif [ -n "$silent" ]; then
+		fail "$tag: the host VM printed nothing for $silent s${current:+ during $current} and was stopped; log: $log"
+		tail -30 "$log" | tr -d '\r' | sed 's/^/    /'
 	else
 		fail "$tag: the host VM did not finish (crash or timeout)${current:+ during $current}; log: $log"
 		tail -30 "$log" | tr -d '\r' | sed 's/^/    /'
