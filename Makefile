@@ -354,10 +354,18 @@ fuzz-mmio: $(B)/fuzz/fuzz_mmio_decode
 	@mkdir -p $(B)/fuzz/corpus-mmio $(B)/fuzz/artifacts
 	$(call fuzz_run,$<,mmio)
 
-# The pupfs reader's seed is the real disk of pup's programs.
-fuzz-pupfs: $(B)/fuzz/fuzz_pupfs $(B)/guest/disk.img
+# The pupfs reader's seeds are the real disk of pup's programs and a
+# small image (an empty file, one byte, 600 bytes: five sectors), from
+# which the fuzzer's inputs start short and fast.
+$(B)/fuzz/pupfs-small.img: $(B)/tools/mkpupfs $(G)/include/pupfs.h
+	@mkdir -p $(B)/fuzz/pupfs-seed
+	@: > $(B)/fuzz/pupfs-seed/none
+	@printf 1 > $(B)/fuzz/pupfs-seed/one
+	@head -c 600 $(G)/include/pupfs.h > $(B)/fuzz/pupfs-seed/part
+	$(call quiet,MKPUPFS,$@)$(B)/tools/mkpupfs $@ $(addprefix $(B)/fuzz/pupfs-seed/,none one part)
+fuzz-pupfs: $(B)/fuzz/fuzz_pupfs $(B)/guest/disk.img $(B)/fuzz/pupfs-small.img
 	@mkdir -p $(B)/fuzz/corpus-pupfs $(B)/fuzz/artifacts
-	@cp $(B)/guest/disk.img $(B)/fuzz/corpus-pupfs/
+	@cp $(B)/guest/disk.img $(B)/fuzz/pupfs-small.img $(B)/fuzz/corpus-pupfs/
 	$(call fuzz_run,$<,pupfs)
 
 # fuzz-hypercalls runs the fuzz scenario of
