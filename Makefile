@@ -197,6 +197,9 @@ $(B)/disk/%: $(B)/user/%.elf
 $(B)/guest/disk.img: $(B)/tools/mkpupfs $(DISK_FILES)
 	@mkdir -p $(@D)
 	$(call quiet,MKPUPFS,$@)$(B)/tools/mkpupfs $@ $(DISK_FILES)
+# Until pup has a block device, it carries the disk in its image too.
+$(B)/guest/pup-disk.o: $(B)/guest/disk.img
+$(B)/guest/pup-disk.o: GUEST_CFLAGS += -Wa,-I$(B)/guest
 
 # ---------------------------------------------------------------- tests
 # Every unit test links the Launcher's library. A test of Host code also
