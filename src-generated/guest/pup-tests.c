@@ -894,7 +894,7 @@ static void procs_eager_suite(void)
 	test_preemption();
 	test_fpu();
 }
-#line 1624 "chapters/17-pup-fs.nw"
+#line 1637 "chapters/17-pup-fs.nw"
 #include "pupfs.h"
 
 static int same_bytes(const whelp_u8 *a, const whelp_u8 *b, whelp_u32 n)
@@ -952,7 +952,8 @@ static void fs_suite(void)
 			wrong++;
 		}
 	check_eq(wrong, 0, "every program on the disk is the embedded one");
-	check(!pupfs_lookup(&fs, "nosuch"), "a name not on the disk is not found");
+	check(!pupfs_lookup(&fs, "nosuch"),
+	      "a name not on the disk is not found");
 	disk.damage = PUPFS_DIR_FIRST * PUPFS_SECTOR_SIZE + 3;
 	err = pupfs_mount(&fs, memdisk_read, &disk, disk.sectors);
 	check_eq(err, PUPFS_EDIR, "a damaged directory does not mount");
@@ -1057,7 +1058,7 @@ static const struct pup_suite suites[] = {
 #line 1405 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 1690 "chapters/17-pup-fs.nw"
+#line 1704 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
 #line 1481 "chapters/23-launcher-mmio.nw"
 	{ "mmio", mmio_suite, 0 },

@@ -42,14 +42,15 @@ _Static_assert(PUPFS_SECTOR_SIZE % sizeof(struct pupfs_entry) == 0,
 #line 168 "chapters/17-pup-fs.nw"
 static inline whelp_u32 pupfs_dir_sectors(whelp_u32 files)
 {
-	return (files + PUPFS_ENTRIES_PER_SECTOR - 1) / PUPFS_ENTRIES_PER_SECTOR;
+	return (files + PUPFS_ENTRIES_PER_SECTOR - 1) /
+	       PUPFS_ENTRIES_PER_SECTOR;
 }
 
 static inline whelp_u32 pupfs_data_first(whelp_u32 files)
 {
 	return PUPFS_DIR_FIRST + pupfs_dir_sectors(files);
 }
-#line 193 "chapters/17-pup-fs.nw"
+#line 194 "chapters/17-pup-fs.nw"
 static inline whelp_u32 pupfs_crc32(whelp_u32 crc, const void *buf,
 				    whelp_u32 len)
 {
@@ -64,7 +65,7 @@ static inline whelp_u32 pupfs_crc32(whelp_u32 crc, const void *buf,
 	}
 	return ~crc;
 }
-#line 475 "chapters/17-pup-fs.nw"
+#line 478 "chapters/17-pup-fs.nw"
 enum pupfs_error {
 	PUPFS_OK = 0,
 	PUPFS_EIO = -1,		/* read_sector failed */
@@ -82,7 +83,7 @@ enum pupfs_error {
 	PUPFS_ECONTENT = -13,	/* the contents' checksum */
 	PUPFS_EINVAL = -14,	/* not a file of this file system */
 };
-#line 457 "chapters/17-pup-fs.nw"
+#line 460 "chapters/17-pup-fs.nw"
 typedef int pupfs_read_fn(void *ctx, whelp_u32 sector, void *buf);
 
 struct pupfs {
@@ -94,7 +95,7 @@ struct pupfs {
 	struct pupfs_entry dir[PUPFS_MAX_FILES];
 	whelp_u8 sector[PUPFS_SECTOR_SIZE];
 };
-#line 502 "chapters/17-pup-fs.nw"
+#line 505 "chapters/17-pup-fs.nw"
 int pupfs_mount(struct pupfs *fs, pupfs_read_fn *read_sector, void *ctx,
 		whelp_u32 disk_sectors);
 const struct pupfs_entry *pupfs_file(const struct pupfs *fs, whelp_u32 i);
