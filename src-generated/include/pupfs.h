@@ -65,7 +65,7 @@ static inline whelp_u32 pupfs_crc32(whelp_u32 crc, const void *buf,
 	}
 	return ~crc;
 }
-#line 478 "chapters/17-pup-fs.nw"
+#line 479 "chapters/17-pup-fs.nw"
 enum pupfs_error {
 	PUPFS_OK = 0,
 	PUPFS_EIO = -1,		/* read_sector failed */
@@ -83,7 +83,7 @@ enum pupfs_error {
 	PUPFS_ECONTENT = -13,	/* the contents' checksum */
 	PUPFS_EINVAL = -14,	/* not a file of this file system */
 };
-#line 460 "chapters/17-pup-fs.nw"
+#line 461 "chapters/17-pup-fs.nw"
 typedef int pupfs_read_fn(void *ctx, whelp_u32 sector, void *buf);
 
 struct pupfs {
@@ -95,7 +95,7 @@ struct pupfs {
 	struct pupfs_entry dir[PUPFS_MAX_FILES];
 	whelp_u8 sector[PUPFS_SECTOR_SIZE];
 };
-#line 505 "chapters/17-pup-fs.nw"
+#line 506 "chapters/17-pup-fs.nw"
 int pupfs_mount(struct pupfs *fs, pupfs_read_fn *read_sector, void *ctx,
 		whelp_u32 disk_sectors);
 const struct pupfs_entry *pupfs_file(const struct pupfs *fs, whelp_u32 i);
