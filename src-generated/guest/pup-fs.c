@@ -165,7 +165,7 @@ int pupfs_read(struct pupfs *fs, const struct pupfs_entry *file,
 	}
 	return done;
 }
-#line 774 "chapters/17-pup-fs.nw"
+#line 778 "chapters/17-pup-fs.nw"
 int pupfs_verify(struct pupfs *fs, const struct pupfs_entry *file)
 {
 	whelp_u32 crc = 0, offset, n;
@@ -183,7 +183,7 @@ int pupfs_verify(struct pupfs *fs, const struct pupfs_entry *file)
 	}
 	return crc == file->crc ? 0 : PUPFS_ECONTENT;
 }
-#line 796 "chapters/17-pup-fs.nw"
+#line 800 "chapters/17-pup-fs.nw"
 const char *pupfs_strerror(int err)
 {
 	switch (err) {

@@ -894,7 +894,7 @@ static void procs_eager_suite(void)
 	test_preemption();
 	test_fpu();
 }
-#line 1646 "chapters/17-pup-fs.nw"
+#line 1650 "chapters/17-pup-fs.nw"
 #include "pupfs.h"
 
 static int same_bytes(const whelp_u8 *a, const whelp_u8 *b, whelp_u32 n)
@@ -1058,7 +1058,7 @@ static const struct pup_suite suites[] = {
 #line 1405 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 1713 "chapters/17-pup-fs.nw"
+#line 1717 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
 #line 1481 "chapters/23-launcher-mmio.nw"
 	{ "mmio", mmio_suite, 0 },
