@@ -34,7 +34,7 @@ endif
 # A chapter edited since the last tangle: tangle again (or warn, without
 # noweb) before anything is built from src-generated/.
 STALE_GOALS := all module launcher guests unit-tests initramfs run shell \
-	check check-unit check-vm bench qemu-gdb fuzzers
+	check check-unit check-vm bench qemu-gdb fuzzers disk
 ifeq ($(MAKELEVEL),0)
 ifneq ($(if $(MAKECMDGOALS),$(filter $(STALE_GOALS),$(MAKECMDGOALS)),all),)
 _ := $(shell tangle/stale.sh)
@@ -73,10 +73,10 @@ GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld)
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher launcher-kvm guests unit-tests initramfs book run \
 	shell run-native check check-unit check-vm bench clean distclean \
-	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-hypercalls \
+	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-hypercalls fuzz-pupfs disk \
 	labs lab-start grade check-labs handout lab-refresh
 
-all: module launcher launcher-kvm guests unit-tests initramfs
+all: module launcher launcher-kvm guests disk unit-tests initramfs
 
 # ---------------------------------------------------------------- set-up
 deps:
@@ -99,11 +99,12 @@ help:
 	@echo '  check-vm    the VM scenarios only, on VM_CONFIGS'
 	@echo '  qemu-gdb    the host VM waiting for gdb on one processor (chapter 2)'
 	@echo '  gdb         (another terminal) gdb attached, symbols loaded'
-	@echo '  all         (the default) module, Launcher, guests, tests, initramfs'
+	@echo '  all         (the default) module, Launcher, guests, disk, tests, initramfs'
+	@echo '  disk        build/guest/disk.img: pup'"'"'s programs in a pupfs image (mkpupfs)'
 	@echo '  tangle      chapters/*.nw -> src-generated/ (needs noweb)'
 	@echo '  book        weave the chapters into build/book/whelp.pdf (~2 min)'
 	@echo '  bench       pup natively and on Whelp, and Linux: the benchmark table (~5 min)'
-	@echo '  fuzz        fuzz the ELF loader, options, MMIO decoder, virtio (FUZZ_TIME s each)'
+	@echo '  fuzz        fuzz the ELF loader, options, MMIO decoder, virtio, pupfs (FUZZ_TIME s each)'
 	@echo '  labs        list the course labs (Part VII); lab-start LAB=NN starts one'
 	@echo '  grade       grade the tree for LAB=NN; check-labs proves every grader'
 	@echo '  handout     a student tarball of HEAD without the reference solutions'
@@ -180,6 +181,27 @@ $(B)/guest/pup-programs.o: $(USER_PROGS)
 $(B)/guest/pup-programs.o: GUEST_CFLAGS += -Wa,-I$(B)/user \
 	-DPUP_PROGRAMS=$(subst $(empty) $(empty),$(comma),$(USER_NAMES))
 
+# ---------------------------------------------------------------- pupfs
+# The chapter "A file system to read": mkpupfs, a program of the build
+# machine, and build/guest/disk.img, the disk of pup's programs. Each
+# program is copied to build/disk/NAME first, so that its name in the
+# image (the last part of its path) is the one a command line uses.
+TOOL_CFLAGS := -O2 -g $(WARN) -I$(G)/include
+DISK_FILES = $(addprefix $(B)/disk/,$(USER_NAMES))
+disk: $(B)/guest/disk.img
+$(B)/tools/mkpupfs: $(G)/tools/mkpupfs.c $(G)/include/pupfs.h $(G)/include/whelp_abi.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(TOOL_CFLAGS) $< -o $@
+$(B)/disk/%: $(B)/user/%.elf
+	@mkdir -p $(@D)
+	@cp $< $@
+$(B)/guest/disk.img: $(B)/tools/mkpupfs $(DISK_FILES)
+	@mkdir -p $(@D)
+	$(call quiet,MKPUPFS,$@)$(B)/tools/mkpupfs $@ $(DISK_FILES)
+# Until pup has a block device, it carries the disk in its image too.
+$(B)/guest/pup-disk.o: $(B)/guest/disk.img
+$(B)/guest/pup-disk.o: GUEST_CFLAGS += -Wa,-I$(B)/guest
+
 # ---------------------------------------------------------------- tests
 # Every unit test links the Launcher's library. A test of Host code also
 # links the Host file it tests and the shim of kernel services it runs on:
@@ -188,6 +210,10 @@ $(B)/guest/pup-programs.o: GUEST_CFLAGS += -Wa,-I$(B)/user \
 UNIT_LINK_check_shadow = $(G)/host/shadow.c $(G)/tests/unit/shim/shadow_env.c
 UNIT_LINK_check_access = $(G)/host/shadow.c $(G)/tests/unit/shim/shadow_env.c
 UNIT_LINK_check_kvm_exit = $(G)/launcher-kvm/kvm_exit.c $(G)/launcher-kvm/kvm_boot.c
+# The pupfs test runs the real mkpupfs, and links pup's reader.
+UNIT_LINK_check_pupfs = $(G)/guest/pup-fs.c
+$(B)/tests/unit/check_pupfs: $(B)/tools/mkpupfs
+$(B)/tests/unit/check_pupfs: UNIT_CFLAGS += -DMKPUPFS='"$(abspath $(B)/tools/mkpupfs)"'
 unit-tests: $(UNIT_TESTS)
 $(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) \
 		$(wildcard $(G)/*/*.h $(G)/tests/unit/shim/*.h) $$(UNIT_LINK_$$*)
@@ -299,6 +325,7 @@ FUZZ_LINK_fuzz_options = $(G)/launcher/options.c
 FUZZ_LINK_fuzz_mmio_decode = $(G)/launcher/mmio_decode.c
 FUZZ_LINK_fuzz_virtio = $(G)/launcher/virtio_mmio.c $(G)/launcher/virtqueue.c \
 	$(G)/launcher/virtio_rng.c
+FUZZ_LINK_fuzz_pupfs = $(G)/guest/pup-fs.c
 
 # fuzz_run HARNESS,NAME: every input of the corpus once, so that a seed
 # that crashes stops the run with its report (fork mode would only save
@@ -314,7 +341,7 @@ $(B)/fuzz/%: $(G)/tests/fuzz/%.c $$(FUZZ_LINK_$$*) $(wildcard $(G)/*/*.h)
 	$(call quiet,CC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LINK_$*) -o $@
 
 # make fuzz: the long fuzzers, all of them.
-fuzz: fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-hypercalls
+fuzz: fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-pupfs fuzz-hypercalls
 
 # The ELF loader's seeds are the real images: the guests and pup's programs.
 fuzz-elf: $(B)/fuzz/fuzz_elf_load $(GUESTS) $(USER_PROGS)
@@ -337,6 +364,20 @@ fuzz-mmio: $(B)/fuzz/fuzz_mmio_decode
 fuzz-virtio: $(B)/fuzz/fuzz_virtio
 	@mkdir -p $(B)/fuzz/corpus-virtio $(B)/fuzz/artifacts
 	$(call fuzz_run,$<,virtio)
+
+# The pupfs reader's seeds are the real disk of pup's programs and a
+# small image (an empty file, one byte, 600 bytes: five sectors), from
+# which the fuzzer's inputs start short and fast.
+$(B)/fuzz/pupfs-small.img: $(B)/tools/mkpupfs $(G)/include/pupfs.h
+	@mkdir -p $(B)/fuzz/pupfs-seed
+	@: > $(B)/fuzz/pupfs-seed/none
+	@printf 1 > $(B)/fuzz/pupfs-seed/one
+	@head -c 600 $(G)/include/pupfs.h > $(B)/fuzz/pupfs-seed/part
+	$(call quiet,MKPUPFS,$@)$(B)/tools/mkpupfs $@ $(addprefix $(B)/fuzz/pupfs-seed/,none one part)
+fuzz-pupfs: $(B)/fuzz/fuzz_pupfs $(B)/guest/disk.img $(B)/fuzz/pupfs-small.img
+	@mkdir -p $(B)/fuzz/corpus-pupfs $(B)/fuzz/artifacts
+	@cp $(B)/guest/disk.img $(B)/fuzz/pupfs-small.img $(B)/fuzz/corpus-pupfs/
+	$(call fuzz_run,$<,pupfs)
 
 # fuzz-hypercalls runs the fuzz scenario of
 # chapter "Fuzzing the hypercalls" with a bound of FUZZ_CALLS hypercalls
@@ -392,7 +433,7 @@ $(B)/book/html/index.html: $(wildcard chapters/*.nw) \
 	@book/html.sh
 
 clean:
-	rm -rf $(B)/host $(B)/launcher $(B)/guest $(B)/tests $(B)/vm $(B)/book
+	rm -rf $(B)/host $(B)/launcher $(B)/guest $(B)/tests $(B)/vm $(B)/book $(B)/tools $(B)/disk
 
 distclean:
 	rm -rf $(B)
