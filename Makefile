@@ -235,10 +235,10 @@ KVM_MODULES = $(wildcard $(DEPS)/kernel/lib/modules/*/kernel/arch/x86/kvm/kvm*.k
 	$(DEPS)/kernel/lib/modules/*/kernel/virt/lib/irqbypass.ko)
 initramfs: $(B)/vm/initramfs.cpio.gz
 $(B)/vm/initramfs.cpio.gz: tools/initramfs.sh tests/vm-init $(B)/host/whelp.ko \
-		$(B)/launcher/whelp $(B)/launcher/whelp-kvm $(GUESTS) $(VM_PROGS) \
-		$(VM_SCRIPTS) $(BUSYBOX)
+		$(B)/launcher/whelp $(B)/launcher/whelp-kvm $(GUESTS) $(B)/guest/disk.img \
+		$(VM_PROGS) $(VM_SCRIPTS) $(BUSYBOX)
 	$(call quiet,CPIO,$@)tools/initramfs.sh $@ $(BUSYBOX) $(B)/host/whelp.ko $(B)/launcher/whelp \
-		"$(GUESTS)" "$(VM_PROGS)" "$(VM_SCRIPTS)" $(B)/launcher/whelp-kvm "$(KVM_MODULES)"
+		"$(GUESTS) $(B)/guest/disk.img" "$(VM_PROGS)" "$(VM_SCRIPTS)" $(B)/launcher/whelp-kvm "$(KVM_MODULES)"
 
 # KVM=1: the scenario is pup under KVM (chapter "pup under KVM").
 ifeq ($(KVM),1)

@@ -66,6 +66,7 @@ struct virtio_model {
 	uint64_t features;	/* offered, besides VERSION_1 */
 	unsigned int queues;
 	uint32_t queue_max;	/* QueueNumMax, a power of two */
+	uint32_t config_size;	/* bytes of configuration space, or 0 */
 	enum mmio_result (*notify)(struct virtio_mmio *vm, unsigned int queue,
 				   char *why, size_t whylen);
 };
@@ -85,6 +86,7 @@ struct virtio_mmio {
 	uint64_t driver_features;
 	uint32_t interrupt_status;
 	uint32_t config_generation;
+	const uint8_t *config;	/* the device's: model->config_size bytes */
 	struct virtq queue[VIRTIO_MAX_QUEUES];
 };
 
@@ -96,7 +98,7 @@ void virtio_mmio_device(struct virtio_mmio *vm, uint32_t base,
 enum mmio_result virtio_mmio_used(struct virtio_mmio *vm, char *why,
 				  size_t whylen);
 
-#line 1060 "chapters/25-launcher-virtio.nw"
+#line 1084 "chapters/25-launcher-virtio.nw"
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_RNG_QUEUE_MAX 64u
 
@@ -108,5 +110,5 @@ struct virtio_rng {
 
 void virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *gm,
 		     uint32_t irq, const struct virtio_irq *raise);
-#line 573 "chapters/25-launcher-virtio.nw"
+#line 575 "chapters/25-launcher-virtio.nw"
 #endif
