@@ -14,7 +14,7 @@
 #include "disk.h"
 
 #line 75 "chapters/27-launcher-disk.nw"
-static int disk_fail(struct disk *d, char *err, size_t errlen,
+static int disk_fail(struct disk_image *d, char *err, size_t errlen,
 		     const char *fmt, ...)
 {
 	va_list ap;
@@ -29,7 +29,7 @@ static int disk_fail(struct disk *d, char *err, size_t errlen,
 	return -1;
 }
 
-int disk_open(struct disk *d, const char *path, size_t path_len,
+int disk_open(struct disk_image *d, const char *path, size_t path_len,
 	      int read_only, char *err, size_t errlen)
 {
 	const char *base;
@@ -72,7 +72,7 @@ int disk_open(struct disk *d, const char *path, size_t path_len,
 	return 0;
 }
 
-void disk_close(struct disk *d)
+void disk_close(struct disk_image *d)
 {
 	if (d->fd >= 0)
 		close(d->fd);
@@ -81,7 +81,7 @@ void disk_close(struct disk *d)
 	d->name = NULL;
 }
 #line 165 "chapters/27-launcher-disk.nw"
-static int disk_range(const struct disk *d, uint64_t sector, size_t len)
+static int disk_range(const struct disk_image *d, uint64_t sector, size_t len)
 {
 	uint64_t count = len / DISK_SECTOR;
 
@@ -91,7 +91,7 @@ static int disk_range(const struct disk *d, uint64_t sector, size_t len)
 	return 0;
 }
 
-int disk_read(struct disk *d, uint64_t sector, void *buf, size_t len)
+int disk_read(struct disk_image *d, uint64_t sector, void *buf, size_t len)
 {
 	uint8_t *p = buf;
 	off_t at = (off_t)(sector * DISK_SECTOR);
@@ -114,7 +114,7 @@ int disk_read(struct disk *d, uint64_t sector, void *buf, size_t len)
 	return 0;
 }
 
-int disk_write(struct disk *d, uint64_t sector, const void *buf, size_t len)
+int disk_write(struct disk_image *d, uint64_t sector, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	off_t at = (off_t)(sector * DISK_SECTOR);
@@ -137,7 +137,7 @@ int disk_write(struct disk *d, uint64_t sector, const void *buf, size_t len)
 	return 0;
 }
 #line 232 "chapters/27-launcher-disk.nw"
-int disk_flush(struct disk *d)
+int disk_flush(struct disk_image *d)
 {
 	if (d->read_only)
 		return 0;

@@ -10,7 +10,7 @@
 #define DISK_SECTOR 512u
 #define DISK_ID_BYTES 20u
 
-struct disk {
+struct disk_image {
 	int fd;			/* -1: closed */
 	int read_only;
 	uint64_t sectors;	/* its size, in DISK_SECTORs */
@@ -19,12 +19,12 @@ struct disk {
 };
 
 #line 251 "chapters/27-launcher-disk.nw"
-int disk_open(struct disk *d, const char *path, size_t path_len,
+int disk_open(struct disk_image *d, const char *path, size_t path_len,
 	      int read_only, char *err, size_t errlen);
-void disk_close(struct disk *d);
-int disk_read(struct disk *d, uint64_t sector, void *buf, size_t len);
-int disk_write(struct disk *d, uint64_t sector, const void *buf,
+void disk_close(struct disk_image *d);
+int disk_read(struct disk_image *d, uint64_t sector, void *buf, size_t len);
+int disk_write(struct disk_image *d, uint64_t sector, const void *buf,
 	       size_t len);
-int disk_flush(struct disk *d);
+int disk_flush(struct disk_image *d);
 
 #endif

@@ -6,7 +6,7 @@
 #include "virtio_blk.h"
 
 #line 339 "chapters/27-launcher-disk.nw"
-uint64_t blk_features(const struct disk *d)
+uint64_t blk_features(const struct disk_image *d)
 {
 	uint64_t f = (1ull << VIRTIO_BLK_F_SEG_MAX) |
 		     (1ull << VIRTIO_BLK_F_BLK_SIZE) |
@@ -25,7 +25,7 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-void blk_config(const struct disk *d, uint32_t queue_size,
+void blk_config(const struct disk_image *d, uint32_t queue_size,
 		uint8_t cfg[BLK_CONFIG_SIZE])
 {
 	memset(cfg, 0, BLK_CONFIG_SIZE);
@@ -86,7 +86,7 @@ static int blk_copy_piece(void *ctx, uint8_t *p, uint32_t len, uint64_t at)
 }
 #line 465 "chapters/27-launcher-disk.nw"
 struct blk_io {
-	struct disk *disk;
+	struct disk_image *disk;
 	uint64_t sector;	/* the request's first */
 	int write;		/* to the disk (VIRTIO_BLK_T_OUT) */
 };
@@ -139,7 +139,7 @@ static enum blk_verdict blk_kill(char *why, size_t whylen, const char *fmt,
 	return BLK_KILL;
 }
 #line 548 "chapters/27-launcher-disk.nw"
-enum blk_verdict blk_request(struct disk *d, const struct blk_buf *buf,
+enum blk_verdict blk_request(struct disk_image *d, const struct blk_buf *buf,
 			     unsigned int n, uint32_t *written, char *why,
 			     size_t whylen)
 {

@@ -45,16 +45,16 @@ enum blk_verdict {
 struct virtio_blk {
 	struct virtio_mmio vm;	/* first: the transport's context */
 	struct virtio_model model;
-	struct disk disk;	/* opened by the caller */
+	struct disk_image disk;	/* opened by the caller */
 	uint8_t config[BLK_CONFIG_SIZE];
 	uint64_t requests;	/* requests carried out */
 };
 
 #line 786 "chapters/27-launcher-disk.nw"
-uint64_t blk_features(const struct disk *d);
-void blk_config(const struct disk *d, uint32_t queue_size,
+uint64_t blk_features(const struct disk_image *d);
+void blk_config(const struct disk_image *d, uint32_t queue_size,
 		uint8_t cfg[BLK_CONFIG_SIZE]);
-enum blk_verdict blk_request(struct disk *d, const struct blk_buf *buf,
+enum blk_verdict blk_request(struct disk_image *d, const struct blk_buf *buf,
 			     unsigned int n, uint32_t *written, char *why,
 			     size_t whylen);
 void virtio_blk_init(struct virtio_blk *blk, const struct guest_memory *gm,

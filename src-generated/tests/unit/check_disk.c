@@ -14,7 +14,7 @@
 #define SECTORS 8
 
 static char dir[64], path[128], err[256], why[256];
-static struct disk d;
+static struct disk_image d;
 
 static void make_image(const char *name, size_t bytes)
 {
@@ -80,7 +80,7 @@ static void expect_err(const char *want)
 #line 916 "chapters/27-launcher-disk.nw"
 START_TEST(opening)
 {
-	struct disk other;
+	struct disk_image other;
 
 	ck_assert_int_eq(open_image(0), 0);
 	ck_assert_uint_eq(d.sectors, SECTORS);
