@@ -213,7 +213,7 @@ fuzz_tests() {
 	fuzz_run elf_load 30 "the ELF loader" build/guest/*.elf build/user/*.elf
 	fuzz_run options 10 "the options parser"
 	fuzz_run mmio_decode 10 "the MMIO decoder"
-	fuzz_run virtio 10 "the virtio transport and queue"
+	fuzz_run virtio 10 "the virtio transport"
 	fuzz_run pupfs 10 "the pupfs reader" build/fuzz/pupfs-small.img
 }
 

@@ -66,3 +66,5 @@ boot 1 32 nosuch
 said "pup: shutdown (failed): an unknown command"
 boot 2 32 mmio
 said "pup-test: no I/O window, no devices on bare hardware"
+boot 2 32 virtio
+said "pup-test: no virtio-rng device on bare hardware"
