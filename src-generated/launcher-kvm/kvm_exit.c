@@ -173,7 +173,7 @@ enum kvm_step kvm_exit_dispatch(struct kvm_exit_state *st,
 	}
 	return KVM_STEP_FATAL;
 }
-#line 493 "chapters/24-launcher-kvm.nw"
+#line 499 "chapters/24-launcher-kvm.nw"
 static int exit_details(const struct kvm_run *run, char *buf, size_t size)
 {
 	switch (run->exit_reason) {
@@ -202,19 +202,31 @@ static int exit_details(const struct kvm_run *run, char *buf, size_t size)
 }
 
 int kvm_fatal_reason(const struct kvm_run *run, const struct kvm_regs *regs,
-		     char *err, size_t errlen)
+		     const char *last, char *err, size_t errlen)
 {
-	char what[160];
+	char what[160], where[240];
 
 	exit_details(run, what, sizeof(what));
-	snprintf(err, errlen, "%s (%s, exit %u); registers: eip=0x%llx "
-		 "esp=0x%llx eflags=0x%llx eax=0x%llx ebx=0x%llx ecx=0x%llx "
-		 "edx=0x%llx esi=0x%llx edi=0x%llx ebp=0x%llx", what,
-		 kvm_exit_name(run->exit_reason), run->exit_reason,
-		 (unsigned long long)regs->rip, (unsigned long long)regs->rsp,
-		 (unsigned long long)regs->rflags, (unsigned long long)regs->rax,
-		 (unsigned long long)regs->rbx, (unsigned long long)regs->rcx,
-		 (unsigned long long)regs->rdx, (unsigned long long)regs->rsi,
-		 (unsigned long long)regs->rdi, (unsigned long long)regs->rbp);
+	if (run->exit_reason == KVM_EXIT_SHUTDOWN)
+		snprintf(where, sizeof(where), "KVM has reset the processor, "
+			 "so no register says where");
+	else
+		snprintf(where, sizeof(where), "registers: eip=0x%llx "
+			 "esp=0x%llx eflags=0x%llx eax=0x%llx ebx=0x%llx "
+			 "ecx=0x%llx edx=0x%llx esi=0x%llx edi=0x%llx "
+			 "ebp=0x%llx",
+			 (unsigned long long)regs->rip,
+			 (unsigned long long)regs->rsp,
+			 (unsigned long long)regs->rflags,
+			 (unsigned long long)regs->rax,
+			 (unsigned long long)regs->rbx,
+			 (unsigned long long)regs->rcx,
+			 (unsigned long long)regs->rdx,
+			 (unsigned long long)regs->rsi,
+			 (unsigned long long)regs->rdi,
+			 (unsigned long long)regs->rbp);
+	snprintf(err, errlen, "%s (%s, exit %u); %s; the last console line: "
+		 "%s", what, kvm_exit_name(run->exit_reason), run->exit_reason,
+		 where, last[0] ? last : "(none)");
 	return WHELP_EXIT_GUEST_KILLED;
 }

@@ -37,7 +37,7 @@ void kvm_exit_init(struct kvm_exit_state *st);
 enum kvm_step kvm_exit_dispatch(struct kvm_exit_state *st,
 				struct kvm_run *run, size_t run_size);
 int kvm_fatal_reason(const struct kvm_run *run, const struct kvm_regs *regs,
-		     char *err, size_t errlen);
+		     const char *last, char *err, size_t errlen);
 const char *kvm_exit_name(uint32_t reason);
 
 #endif
