@@ -59,7 +59,7 @@ exits_per_op() {
 }
 echo "bench-exits: the exits of each of pup's operations on Whelp"
 load_module
-for op in syscall ctx2 ctx8 ctx14 aspace8 touch demand spawn; do
+for op in syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn; do
 	exits_per_op "$op" 5 10
 done
 for p in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
@@ -68,7 +68,7 @@ done
 expect_param pinned_pages 0
 unload_module
 if load_kvm; then
-	for op in syscall ctx2 ctx8 ctx14 aspace8 touch demand spawn; do
+	for op in syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn; do
 		launcher=whelp-kvm exits_per_op "$op" 5 10
 	done
 	unload_kvm

@@ -4,7 +4,7 @@
 # bench_check TEXT COLUMN: TEXT (a run's console) has every line a run
 # of COLUMN (pup or linux) prints, each with a positive figure
 bench_check() {
-	rows="syscall ctx2 ctx8 ctx14 aspace8 touch demand spawn"
+	rows="syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn"
 	curves="ctx-procs:13 aspace-procs:14 spawn-kib:4"
 	if [ "$2" = linux ]; then
 		curves="ctx-procs:13 aspace-procs:13"
@@ -116,6 +116,13 @@ if [ -n "$per" ] && awk -v e="${per%% *}" 'BEGIN { exit !(e >= 0.9) }'; then
 	say "under KVM a switch costs at least its %cr3 load's exit ($per)"
 else
 	bad "under KVM a switch costs '$per' exits, fewer than its %cr3 load"
+fi
+exits_per_op cpuid 1 2
+if [ -n "$per" ] && awk -v e="${per%% *}" 'BEGIN { exit !(e > 0.95 && e < 1.05) }'
+then
+	say "under KVM a cpuid is one exit ($per)"
+else
+	bad "under KVM a cpuid costs '$per' exits, not one"
 fi
 unload_kvm
 finish

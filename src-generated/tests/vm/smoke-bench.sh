@@ -4,7 +4,7 @@
 # bench_check TEXT COLUMN: TEXT (a run's console) has every line a run
 # of COLUMN (pup or linux) prints, each with a positive figure
 bench_check() {
-	rows="syscall ctx2 ctx8 ctx14 aspace8 touch demand spawn"
+	rows="syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn"
 	curves="ctx-procs:13 aspace-procs:14 spawn-kib:4"
 	if [ "$2" = linux ]; then
 		curves="ctx-procs:13 aspace-procs:13"
@@ -120,6 +120,13 @@ then
 	say "a first touch costs no exit ($per)"
 else
 	bad "a first touch costs '$per' exits (exits, timer exits)"
+fi
+exits_per_op cpuid 1 2
+if [ -n "$per" ] && awk -v e="${per%% *}" 'BEGIN { exit !(e > -0.05 && e < 0.05) }'
+then
+	say "a cpuid costs no exit on Whelp ($per)"
+else
+	bad "a cpuid costs '$per' exits on Whelp"
 fi
 expect_param pinned_pages 0
 unload_module
