@@ -623,7 +623,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 1379 "chapters/24-launcher-kvm.nw"
+#line 1387 "chapters/24-launcher-kvm.nw"
 static void triple_fault(void)
 {
 	static const whelp_u32 no_idt[2];	/* limit 0, base 0 */
@@ -1006,7 +1006,7 @@ static const struct pup_suite suites[] = {
 	{ "mmio-empty", mmio_empty, 1 },
 	{ "mmio-straddle", mmio_straddle, 1 },
 	{ "mmio-not-mov", mmio_not_mov, 1 },
-#line 1389 "chapters/24-launcher-kvm.nw"
+#line 1397 "chapters/24-launcher-kvm.nw"
 	{ "triple-fault", triple_fault, 1 },
 #line 307 "chapters/71-lab-08-irq-check.nw"
 	{ "irqwait", irqwait_suite, 0 },

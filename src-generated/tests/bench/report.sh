@@ -8,7 +8,7 @@ dir=$1
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 rows='syscall	null system call
 hypercall	null hypercall (Whelp only)
-cpuid	cpuid, KVM's null exit
+cpuid	cpuid, the null exit under KVM
 ctx2	context switch, 2 processes
 ctx8	context switch, 8 processes, 16 KiB each
 ctx14	context switch, 14 processes, 16 KiB each
