@@ -120,19 +120,20 @@ END {
 			shown(q, "%.2fx"), shown(kv, "%d"), shown(kq, "%.2fx"), \
 			shown(l, "%d"), shown(e, "%.2f"), shown(t, "%.2f"), \
 			shown(ke, "%.2f"), shown(kt, "%.2f")
-		row[r] = k " 0 " n " " w " " q " " l " " e " " t " " kv " " \
-			 kq " " kw " " ke " " kt
+		row[++nrows_dat] = k " 0 " n " " w " " q " " l " " e " " t " " \
+			 kv " " kq " " kw " " ke " " kt
 		summary[r] = say(k, n, w, q, l, e, t) \
 			     say_kvm(kv, kq, kw, ke, kt)
 	}
 	print ""
 	for (r = 1; r <= nrows; r++)
 		print summary[r]
+	null_exits()
 	if (kvm_none != "")
 		print "kvm: no column: " kvm_none
 	print "series x native whelp ratio linux exits timer" \
 	      " kvm kvmratio kvmwhelp kvmexits kvmtimer" > dat
-	for (r = 1; r <= nrows; r++)
+	for (r = 1; r <= nrows_dat; r++)
 		print row[r] > dat
 	curves()
 }
@@ -152,6 +153,19 @@ function say(k, n, w, q, l, e, t,    s) {
 	else if (l != "nan" && w != "nan" && w > 0)
 		s = s "; Linux " times(l / w) " pup on Whelp"
 	return s
+}
+function null_exits(    p, n, a, r) {
+	n = 0
+	for (p in pairs)
+		if ((("kvm", "cpuid", p) in v) && (("whelp", "hypercall", p) in v) &&
+		    v["whelp", "hypercall", p] > 0)
+			a[++n] = v["kvm", "cpuid", p] / v["whelp", "hypercall", p]
+	r = median(a, n)
+	if (r != "nan")
+		printf "null exit: under KVM (a cpuid) %.2fx on Whelp (a null" \
+		       " hypercall), median of %d pairs\n", r, n
+	row[++nrows_dat] = "nullexit 0 nan " across("whelp", "hypercall") \
+		" nan nan nan nan " across("kvm", "cpuid") " nan " r " nan nan"
 }
 function say_kvm(kv, kq, kw, ke, kt,    s) {
 	if (kv == "nan")
