@@ -154,12 +154,14 @@ function say(k, n, w, q, l, e, t,    s) {
 		s = s "; Linux " times(l / w) " pup on Whelp"
 	return s
 }
-function null_exits(    p, n, a, r) {
+function null_exits(    p, n, a, r, k, h) {
 	n = 0
-	for (p in pairs)
-		if ((("kvm", "cpuid", p) in v) && (("whelp", "hypercall", p) in v) &&
-		    v["whelp", "hypercall", p] > 0)
-			a[++n] = v["kvm", "cpuid", p] / v["whelp", "hypercall", p]
+	for (p in pairs) {
+		k = ("kvm", "cpuid", p) in v ? v["kvm", "cpuid", p] : 0
+		h = ("whelp", "hypercall", p) in v ? v["whelp", "hypercall", p] : 0
+		if (k > 0 && h > 0)
+			a[++n] = k / h
+	}
 	r = median(a, n)
 	if (r != "nan")
 		printf "null exit: under KVM (a cpuid) %.2fx on Whelp (a null" \
