@@ -103,7 +103,7 @@ help:
 	@echo '  disk        build/guest/disk.img: pup'"'"'s programs in a pupfs image (mkpupfs)'
 	@echo '  tangle      chapters/*.nw -> src-generated/ (needs noweb)'
 	@echo '  book        weave the chapters into build/book/whelp.pdf (~2 min)'
-	@echo '  bench       pup natively and on Whelp, and Linux: the benchmark table (~5 min)'
+	@echo '  bench       pup natively, on Whelp and under KVM, and Linux: the table (~8 min)'
 	@echo '  fuzz        fuzz the ELF loader, options, MMIO decoder, virtio, pupfs (FUZZ_TIME s each)'
 	@echo '  labs        list the course labs (Part VII); lab-start LAB=NN starts one'
 	@echo '  grade       grade the tree for LAB=NN; check-labs proves every grader'
@@ -130,8 +130,8 @@ $(B)/launcher/whelp: $(LAUNCHER_SRC) $(wildcard $(G)/launcher/*.h) $(G)/include/
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) -I$(G)/launcher $(LAUNCHER_SRC) -o $@
 
-# The KVM Launcher (chapter "pup under KVM"): the Launcher's files but its
-# main.c, and its own.
+# The KVM Launcher (chapter 24, "the road not taken"): the Launcher's files
+# but its main.c, and its own.
 KVM_LAUNCHER_SRC = $(wildcard $(G)/launcher-kvm/*.c)
 launcher-kvm: $(B)/launcher/whelp-kvm
 $(B)/launcher/whelp-kvm: $(LAUNCHER_LIB_SRC) $(KVM_LAUNCHER_SRC) \
@@ -240,7 +240,7 @@ $(B)/vm/initramfs.cpio.gz: tools/initramfs.sh tests/vm-init $(B)/host/whelp.ko \
 	$(call quiet,CPIO,$@)tools/initramfs.sh $@ $(BUSYBOX) $(B)/host/whelp.ko $(B)/launcher/whelp \
 		"$(GUESTS) $(B)/guest/disk.img" "$(VM_PROGS)" "$(VM_SCRIPTS)" $(B)/launcher/whelp-kvm "$(KVM_MODULES)"
 
-# KVM=1: the scenario is pup under KVM (chapter "pup under KVM").
+# KVM=1: the scenario is pup under KVM (chapter 24, "the road not taken").
 ifeq ($(KVM),1)
 SCENARIO := kvm
 endif
@@ -395,7 +395,8 @@ fuzz-hypercalls: deps
 # ---------------------------------------------------------------- benchmarks
 # The chapter "Measuring it": BENCH_PAIRS pairs of runs, each pup natively
 # (src-generated/tests/bench/native.sh, QEMU on this machine) and then the
-# host VM with pup on Whelp and Linux (the first also counts the exits);
+# host VM with pup on Whelp, Linux, and pup under KVM where the processor
+# has SVM or VT-x (the first also counts the exits);
 # each console stays in build/bench/, and tests/bench/report.sh prints the
 # table and writes build/bench/results.dat. The host VM has one processor
 # unless SMP is given, as the native machine has.
@@ -408,7 +409,7 @@ bench: deps
 		echo "bench: pair $$i of $(BENCH_PAIRS): pup natively"; \
 		$(G)/tests/bench/native.sh > $(B)/bench/native-$$i.log 2>&1 || \
 			echo "bench: native pup failed: see $(B)/bench/native-$$i.log"; \
-		echo "bench: pair $$i of $(BENCH_PAIRS): pup on Whelp, and Linux"; \
+		echo "bench: pair $$i of $(BENCH_PAIRS): pup on Whelp and under KVM, and Linux"; \
 		tests/run-vm.sh --show bench$$([ $$i -gt 1 ] || echo ,bench-exits) \
 			> $(B)/bench/whelp-$$i.log 2>&1 || \
 			{ echo "bench: the host VM's run failed: see $(B)/bench/whelp-$$i.log"; \

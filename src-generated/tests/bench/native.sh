@@ -13,7 +13,7 @@ column() {
 # bench_check TEXT COLUMN: TEXT (a run's console) has every line a run
 # of COLUMN (pup or linux) prints, each with a positive figure
 bench_check() {
-	rows="syscall ctx2 ctx8 ctx14 aspace8 touch demand spawn"
+	rows="syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn"
 	curves="ctx-procs:13 aspace-procs:14 spawn-kib:4"
 	if [ "$2" = linux ]; then
 		curves="ctx-procs:13 aspace-procs:13"

@@ -23,4 +23,26 @@ for mib in 16 32 64 128 256; do
 done
 expect_param pinned_pages 0
 unload_module
+if load_kvm; then
+	expect 0 whelp-kvm --exits --memory 32M /guests/pup.elf -- \
+		run "pupbench=$scale,table,curves"
+	column kvm "$out"
+	has "bench: done" "$out" || bad "pupbench did not finish under KVM"
+	r=$(echo "$err" | sed -n 's/^whelp-kvm: clocks: .* (\([0-9.]*\))$/\1/p')
+	if [ -n "$r" ] && awk -v r="$r" 'BEGIN { exit !(r > 0.99 && r < 1.01) }'
+	then
+		say "the guest's counter went as far as the host VM's ($r)"
+	else
+		bad "the guest's counter and the host VM's disagree: '$r'"
+	fi
+	for mib in 16 32 64 128 256; do
+		expect 0 bench_linux elapsed whelp-kvm --memory "${mib}M" \
+			/guests/pup.elf
+		ms=$(echo "$out" | sed -n 's/^bench: elapsed \([0-9]*\) ms$/\1/p')
+		echo "  kvm: bench: curve boot-mib $mib $ms ms"
+	done
+	unload_kvm
+else
+	echo "  kvm: none: $kvm_why"
+fi
 finish

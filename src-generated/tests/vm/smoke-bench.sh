@@ -4,7 +4,7 @@
 # bench_check TEXT COLUMN: TEXT (a run's console) has every line a run
 # of COLUMN (pup or linux) prints, each with a positive figure
 bench_check() {
-	rows="syscall ctx2 ctx8 ctx14 aspace8 touch demand spawn"
+	rows="syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn"
 	curves="ctx-procs:13 aspace-procs:14 spawn-kib:4"
 	if [ "$2" = linux ]; then
 		curves="ctx-procs:13 aspace-procs:13"
@@ -36,23 +36,30 @@ bench_check() {
 		echo "  $2: every row and every point has a positive figure"
 }
 # exits_of OP SCALE: $ops (operations), $all and $timer (exits) of a run
+# under $launcher (whelp unless set), and $stats, KVM's counts
 exits_of() {
-	expect 0 whelp --exits --memory 32M /guests/pup.elf -- run "pupbench=$2,$1"
+	expect 0 ${launcher:-whelp} --exits --memory 32M /guests/pup.elf -- \
+		run "pupbench=$2,$1"
 	ops=$(echo "$out" | tr -d '\r' |
 		sed -n "s/^bench: $1 [0-9]* cycles, \([0-9]*\) operations\$/\1/p")
+	stats=$(echo "$err" | sed -n 's/^whelp-kvm: kvm: //p')
 	set -- $(echo "$err" | awk '
 		/^whelp: exits: [0-9]+ in all$/ { all = $3 }
 		/^whelp: exits: trap [0-9]+ \(interrupt\): / { timer += $NF }
 		$3 == "hypercall" &&
 		$5 ~ /^\((set_clockevent|send_interrupts|halt)\):$/ { timer += $NF }
+		/^whelp-kvm: kvm: exits [0-9]+$/ { all = $4 }
+		/^whelp-kvm: kvm: (irq|irq_window|halt|io)_exits [0-9]+$/ { timer += $4 }
+		/^whelp-kvm: exits: KVM_EXIT_IO: [0-9]+$/ { timer -= $4 }
 		END { print all + 0, timer + 0 }')
 	all=$1 timer=$2
 }
 
 # exits_per_op OP LOW HIGH: "exits: OP EXITS TIMER", per operation
+# ("kvm-exits:" under whelp-kvm, and "kvm-stats:" with KVM's counts)
 exits_per_op() {
 	exits_of "$1" "$2"
-	o1=$ops a1=$all t1=$timer
+	o1=$ops a1=$all t1=$timer s1=$stats
 	exits_of "$1" "$3"
 	if [ -n "$o1" ] && [ -n "$ops" ] && [ "$ops" -gt "$o1" ]; then
 		per=$(awk -v o1="$o1" -v a1="$a1" -v t1="$t1" -v o2="$ops" \
@@ -65,7 +72,20 @@ exits_per_op() {
 			d = o2 - o1
 			print two((a2 - t2 - a1 + t1) / d), two((t2 - t1) / d)
 		}')
-		echo "  exits: $1 $per"
+		if [ "${launcher:-whelp}" = whelp ]; then
+			echo "  exits: $1 $per"
+		else
+			echo "  kvm-exits: $1 $per"
+			printf '%s\n--\n%s\n' "$s1" "$stats" | awk -v d=$((ops - o1)) -v op="$1" '
+				$0 == "--" { second = 1; next }
+				!second { a[$1] = $2; next }
+				{
+					x = ($2 - a[$1]) / d
+					if (x >= 0.005 || x <= -0.005)
+						line = line sprintf(" %s=%.2f", $1, x)
+				}
+				END { print "  kvm-stats: " op line }'
+		fi
 	else
 		per=
 		bad "$1: no count of operations from pupbench ('$o1', '$ops')"
@@ -100,6 +120,13 @@ then
 	say "a first touch costs no exit ($per)"
 else
 	bad "a first touch costs '$per' exits (exits, timer exits)"
+fi
+exits_per_op cpuid 1 2
+if [ -n "$per" ] && awk -v e="${per%% *}" 'BEGIN { exit !(e > -0.05 && e < 0.05) }'
+then
+	say "a cpuid costs no exit on Whelp ($per)"
+else
+	bad "a cpuid costs '$per' exits on Whelp"
 fi
 expect_param pinned_pages 0
 unload_module
