@@ -203,7 +203,10 @@ $(B)/guest/pup-disk.o: $(B)/guest/disk.img
 $(B)/guest/pup-disk.o: GUEST_CFLAGS += -Wa,-I$(B)/guest
 
 # ---------------------------------------------------------------- tests
-# Every unit test links the Launcher's library. A test of Host code also
+# Every unit test links the Launcher's library, compiled once into
+# build/tests/unit/lib/ (a change to one chapter would otherwise compile
+# every Launcher file again for every test: a lab's grader builds them all
+# after each patch). A test of Host code also
 # links the Host file it tests and the shim of kernel services it runs on:
 # UNIT_LINK_<test> lists them (second expansion puts them among the
 # prerequisites).
@@ -214,11 +217,15 @@ UNIT_LINK_check_kvm_exit = $(G)/launcher-kvm/kvm_exit.c $(G)/launcher-kvm/kvm_bo
 UNIT_LINK_check_pupfs = $(G)/guest/pup-fs.c
 $(B)/tests/unit/check_pupfs: $(B)/tools/mkpupfs
 $(B)/tests/unit/check_pupfs: UNIT_CFLAGS += -DMKPUPFS='"$(abspath $(B)/tools/mkpupfs)"'
+UNIT_LIB_OBJS = $(patsubst $(G)/launcher/%.c,$(B)/tests/unit/lib/%.o,$(LAUNCHER_LIB_SRC))
+$(B)/tests/unit/lib/%.o: $(G)/launcher/%.c $(wildcard $(G)/launcher/*.h $(G)/include/*.h)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(UNIT_CFLAGS) -c $< -o $@
 unit-tests: $(UNIT_TESTS)
-$(B)/tests/unit/%: $(G)/tests/unit/%.c $(LAUNCHER_LIB_SRC) \
+$(B)/tests/unit/%: $(G)/tests/unit/%.c $(UNIT_LIB_OBJS) \
 		$(wildcard $(G)/*/*.h $(G)/tests/unit/shim/*.h) $$(UNIT_LINK_$$*)
 	@mkdir -p $(@D)
-	$(call quiet,CC,$@)$(CC) $(UNIT_CFLAGS) $< $(LAUNCHER_LIB_SRC) $(UNIT_LINK_$*) $(CHECK_LIBS) -o $@
+	$(call quiet,CC,$@)$(CC) $(UNIT_CFLAGS) $< $(UNIT_LIB_OBJS) $(UNIT_LINK_$*) $(CHECK_LIBS) -o $@
 
 # A lab's unit tests (tests/unit/lab_*.c) are built only when its grader
 # asks; a lab's unit.mk says which Host files they link.
