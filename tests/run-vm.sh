@@ -35,7 +35,7 @@ check_scenarios() {
 		bad=1
 	fi
 	if [ $bad -ne 0 ]; then
-		echo "run-vm: the scenarios are: all (every one but bench*, gdb-* and lab-*), ${known% }" | fold -s -w 78 >&2
+		echo "run-vm: the scenarios are: all (every one but bench*, gdb-*, lab-*, kvm and smoke-bench-kvm), ${known% }" | fold -s -w 78 >&2
 		exit 2
 	fi
 }

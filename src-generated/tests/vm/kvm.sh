@@ -31,34 +31,7 @@ suite() {
 		show_output
 	fi
 }
-# timed NAME LEAST: a suite whose timing checks cannot be trusted here
-# (section "Time under nested emulation") must run every one of its
-# checks to the end; each that fails is shown, none is counted as passed.
-timed() {
-	out=$(whelp-kvm $pup -- "$1" 2> /tmp/expect.err)
-	got=$?
-	n=$(echo "$out" | grep -c '^pup-test: ok - ')
-	f=$(echo "$out" | grep -c '^pup-test: not ok - ')
-	echo "$out" | sed -n \
-		's/^pup-test: not ok - /  under nested emulation: not ok - /p'
-	if { [ $got -eq 0 ] || [ $got -eq 3 ]; } && [ $((n + f)) -ge "$2" ] &&
-	   has "pup-test: " "$out"; then
-		say "suite $1 ran all its $((n + f)) checks: $n ok, $f not"
-	else
-		bad "suite $1: status $got, $n ok and $f not ok of $2+ checks"
-		show_output
-	fi
-}
 suite paging 26
-timed traps 30
-timed procs 21
-# The fpu check also fails, with no value lost, when it was never
-# preempted: a lost value is a real failure.
-if has "values lost" "$out"; then
-	bad "an fpu program lost its registers under KVM"
-else
-	say "no fpu program lost a register"
-fi
 expect 0 whelp-kvm $pup -- run demo
 expect_stdout "tick: 5"
 expect_stdout "tock: 5"
