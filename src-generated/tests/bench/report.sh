@@ -24,7 +24,7 @@ if [ -z "$logs" ]; then
 fi
 {
 	kernel=$(ls "$top"/build/deps/kernel/boot/vmlinuz-*-686 2>/dev/null |
-		 head -1 | sed 's|.*/vmlinuz-||')
+		 head -1 | sed 's|.*/vmlinuz-||') || true
 	echo "# Whelp: make bench results (tests/bench/report.sh)"
 	echo "# date: $(date -u +%Y-%m-%d)"
 	echo "# machine: $(sed -n 's/^model name[[:space:]]*: //p' \
@@ -93,6 +93,8 @@ function across(col, k,    p, n, a, top, bottom) {
 				a[++n] = v[top, k, p] / v[bottom, k, p]
 		} else if ((col, k, p) in v)
 			a[++n] = v[col, k, p]
+	if (n == 0 && (col, k, "guests") in v)
+		a[++n] = v[col, k, "guests"]
 	return median(a, n)
 }
 function shown(x, fmt) {
@@ -132,9 +134,9 @@ END {
 	if (kvm_none != "")
 		print "kvm: no column: " kvm_none
 	print "series x native whelp ratio linux exits timer" \
-	      " kvm kvmratio kvmwhelp kvmexits kvmtimer" > dat
+	      " kvm kvmratio kvmwhelp kvmexits kvmtimer" >> dat
 	for (r = 1; r <= nrows_dat; r++)
-		print row[r] > dat
+		print row[r] >> dat
 	curves()
 }
 function say(k, n, w, q, l, e, t,    s) {
@@ -201,13 +203,13 @@ function curves(    i, k, name, x, e, t, units, line) {
 			across("native", k), across("whelp", k), \
 			across("ratio", k), across("linux", k), e, t, \
 			across("kvm", k), across("kvm-native", k), \
-			across("kvm-whelp", k) > dat
+			across("kvm-whelp", k) >> dat
 	}
 	if (line != "")
 		print "aspace-procs: exits per switch, by processes in the" \
 		      " ring:" line
 	for (name in unit)
 		units = units " " name "=" unit[name]
-	print "# units of the curves:" units > dat
+	print "# units of the curves:" units >> dat
 }
 ' <(echo "$rows") $logs
