@@ -132,7 +132,8 @@ if [ ! -f "$pdir/.complete" ]; then
 		ln -sfn "../../../kernel-$abi/usr/lib/$(basename "$k")" \
 			"$pdir.partial/usr/lib/$(basename "$k")"
 	done
-	sed -i "s|/usr/src/|$kdir/usr/src/|" \
+	# (By its physical path: build/deps may be a link into another tree.)
+	sed -i "s|/usr/src/|$(cd "$kdir" && pwd -P)/usr/src/|" \
 		"$pdir.partial/usr/src/linux-headers-$pabi/Makefile"
 	mv "$pdir.partial" "$pdir"
 	echo "$pabi" > "$pdir/.complete"
