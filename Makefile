@@ -14,6 +14,18 @@ G := src-generated
 DEPS := $(B)/deps
 KHEADERS = $(firstword $(wildcard $(DEPS)/kernel/usr/src/linux-headers-*-686))
 VMLINUZ = $(firstword $(wildcard $(DEPS)/kernel/boot/vmlinuz-*-686))
+# HOST=686-pae boots the host VM (make run, shell, qemu-gdb, check-vm) on
+# Debian's PAE build of the same kernel; tools/deps.sh fetches both.
+# (Some shells put the machine's name in HOST: only a value given on make's
+# command line, or one of the two names, counts.)
+ifeq ($(origin HOST),command line)
+ifneq ($(filter-out 686 686-pae,$(HOST)),)
+$(error HOST is 686 or 686-pae, not '$(HOST)')
+endif
+else ifeq ($(filter 686 686-pae,$(HOST)),)
+HOST := 686
+endif
+export HOST
 BUSYBOX := $(DEPS)/busybox/bin/busybox
 
 # Quiet build lines, as Kbuild prints them ("  CC      build/x.o"); V=1
@@ -82,7 +94,7 @@ all: module launcher launcher-kvm guests disk unit-tests initramfs
 deps:
 	@tools/deps.sh
 
-$(DEPS)/kernel/.complete $(BUSYBOX):
+$(DEPS)/kernel/.complete $(DEPS)/kernel-pae/.complete $(BUSYBOX):
 	@tools/deps.sh
 
 tangle:
@@ -111,6 +123,7 @@ help:
 	@echo '  deps        install and fetch what the build needs'
 	@echo '  clean       remove build output (distclean: also build/deps)'
 	@echo 'Knobs: CPU=max|pentium3 SMP=N MEM=MB SCENARIO=NAME[,NAME] V=1 (full commands)'
+	@echo '  HOST=686|686-pae (the host VM'"'"'s kernel: run, shell, qemu-gdb, check-vm)'
 	@echo '  CMDLINE="procs" (run-native: pup'"'"'s command line)'
 	@echo '  VM_CONFIGS="max:2 pentium3:1" VM_SCENARIOS=hello,console (check, check-vm)'
 	@echo '  tests/run-vm.sh --check "" lists the scenarios'

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make deps: install every Debian package Whelp needs and fetch the host
-# kernel, its headers and busybox into build/deps/.  Safe to re-run: when
+# kernels (686 and 686-pae, one version), their headers and busybox into
+# build/deps/.  Safe to re-run: when
 # everything is present it only checks and returns.
 set -euo pipefail
 
@@ -85,10 +86,10 @@ fetch() {	# fetch DIR PACKAGE...: apt-get download and extract into DIR
 	rm -rf "$tmp"
 }
 
+kver=$(apt-cache show "linux-image-$abi:i386" | sed -n 's/^Version: //p' | head -1)
 if [ ! -f "$kdir/.complete" ]; then
 	echo "deps: fetching Debian's kernel $abi"
 	rm -rf "$kdir" "$kdir.partial"
-	kver=$(apt-cache show "linux-image-$abi:i386" | sed -n 's/^Version: //p' | head -1)
 	common=$(apt-cache depends "linux-headers-$abi:i386" |
 		sed -n 's/.*Depends: <*\(linux-headers-[0-9.-]*-common\).*/\1/p' | head -1)
 	kbuild=$(apt-cache depends "linux-headers-$abi:i386" |
@@ -107,6 +108,37 @@ if [ ! -f "$kdir/.complete" ]; then
 	mv "$kdir.partial" "$kdir"
 	echo "$abi" > "$kdir/.complete"
 fi
+
+# The same kernel built for PAE (three-level page tables, chapter 45): only
+# its image and its flavour's headers.  The common headers and the kbuild
+# tools are those of the 686 kernel, the same version, already fetched: the
+# PAE tree links to them rather than downloading them twice.
+pabi=$abi-pae
+pdir="$deps/kernel-$pabi"
+if [ ! -f "$pdir/.complete" ]; then
+	echo "deps: fetching Debian's kernel $pabi"
+	rm -rf "$pdir" "$pdir.partial"
+	pver=$(apt-cache show "linux-image-$pabi:i386" | sed -n 's/^Version: //p' | head -1)
+	if [ "$pver" != "$kver" ]; then
+		echo "deps: linux-image-$pabi is $pver, not the 686 kernel's version" >&2
+		exit 1
+	fi
+	fetch "$pdir" "linux-image-$pabi:i386=$pver" "linux-headers-$pabi:i386=$pver"
+	common=$(ls -d "$kdir"/usr/src/linux-headers-*-common | head -1)
+	ln -sfn "../../../kernel-$abi/usr/src/$(basename "$common")" \
+		"$pdir.partial/usr/src/$(basename "$common")"
+	mkdir -p "$pdir.partial/usr/lib"
+	for k in "$kdir"/usr/lib/linux-kbuild-*; do
+		ln -sfn "../../../kernel-$abi/usr/lib/$(basename "$k")" \
+			"$pdir.partial/usr/lib/$(basename "$k")"
+	done
+	# (By its physical path: build/deps may be a link into another tree.)
+	sed -i "s|/usr/src/|$(cd "$kdir" && pwd -P)/usr/src/|" \
+		"$pdir.partial/usr/src/linux-headers-$pabi/Makefile"
+	mv "$pdir.partial" "$pdir"
+	echo "$pabi" > "$pdir/.complete"
+fi
+ln -sfn "kernel-$pabi" "$deps/kernel-pae"
 ln -sfn "kernel-$abi" "$deps/kernel"
 
 bbver=$(apt-cache show busybox-static:i386 | sed -n 's/^Version: //p' | head -1)
@@ -120,4 +152,4 @@ if [ ! -f "$bbdir/.complete" ]; then
 fi
 ln -sfn "$(basename "$bbdir")" "$deps/busybox"
 
-echo "deps: ready (kernel $abi, busybox $bbver)"
+echo "deps: ready (kernels $abi and $pabi, busybox $bbver)"
