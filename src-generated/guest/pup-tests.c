@@ -1065,7 +1065,7 @@ static void virtio_head_beyond(void)
 	printk("pup-test: offering head %u\n", VIO_QUEUE_SIZE);
 	vio_write(d, VIO_QUEUE_NOTIFY, 0);
 }
-#line 1650 "chapters/17-pup-fs.nw"
+#line 1653 "chapters/17-pup-fs.nw"
 #include "pupfs.h"
 
 static int same_bytes(const whelp_u8 *a, const whelp_u8 *b, whelp_u32 n)
@@ -1319,7 +1319,7 @@ static const struct pup_suite suites[] = {
 	{ "virtio-narrow-store", virtio_narrow_store, 1 },
 	{ "virtio-loop", virtio_loop, 1 },
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
-#line 1717 "chapters/17-pup-fs.nw"
+#line 1720 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
 #line 664 "chapters/18-pup-disk.nw"
 	{ "files", files_suite, 0 },

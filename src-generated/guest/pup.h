@@ -207,7 +207,7 @@ extern whelp_u32 stack_pages_grown;
 int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
 #line 404 "chapters/16-pup-virtio.nw"
 void vio_init(void);			/* find and start virtio devices */
-#line 874 "chapters/17-pup-fs.nw"
+#line 877 "chapters/17-pup-fs.nw"
 /* pup-memdisk.c: a pupfs disk in memory (the chapter "A file system to
  * read") */
 struct pup_memdisk {
