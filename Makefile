@@ -200,7 +200,7 @@ $(B)/guest/pup-programs.o: GUEST_CFLAGS += -Wa,-I$(B)/user \
 # program is copied to build/disk/NAME first, so that its name in the
 # image (the last part of its path) is the one a command line uses.
 TOOL_CFLAGS := -O2 -g $(WARN) -I$(G)/include
-DISK_FILES = $(addprefix $(B)/disk/,$(USER_NAMES))
+DISK_FILES = $(addprefix $(B)/disk/,$(USER_NAMES)) $(B)/disk/readme
 disk: $(B)/guest/disk.img
 $(B)/tools/mkpupfs: $(G)/tools/mkpupfs.c $(G)/include/pupfs.h $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)
@@ -208,6 +208,10 @@ $(B)/tools/mkpupfs: $(G)/tools/mkpupfs.c $(G)/include/pupfs.h $(G)/include/whelp
 $(B)/disk/%: $(B)/user/%.elf
 	@mkdir -p $(@D)
 	@cp $< $@
+# Besides the programs, one text file for cat to show (chapter 18).
+$(B)/disk/readme: Makefile
+	@mkdir -p $(@D)
+	@printf 'This is readme, a file of pupfs.\nls lists the disk; cat shows a file.\n' > $@
 $(B)/guest/disk.img: $(B)/tools/mkpupfs $(DISK_FILES)
 	@mkdir -p $(@D)
 	$(call quiet,MKPUPFS,$@)$(B)/tools/mkpupfs $@ $(DISK_FILES)

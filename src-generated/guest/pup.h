@@ -169,16 +169,16 @@ struct proc_end {
 
 int proc_wait_kernel(int pid, struct proc_end *end);
 void proc_exit(int status) __attribute__((noreturn));
-#line 915 "chapters/13-pup-processes.nw"
+#line 929 "chapters/13-pup-processes.nw"
 extern whelp_u32 fpu_nm_traps;
 int pup_fpu_lazy(void);
 int pup_fpu_started_clean(void);
 void fpu_force_eager(void);
-#line 1123 "chapters/13-pup-processes.nw"
+#line 1137 "chapters/13-pup-processes.nw"
 void procs_init(void);
 int pup_boot_wants_procs(const char *cmdline);
 int procs_run(const char *args);
-#line 1252 "chapters/13-pup-processes.nw"
+#line 1266 "chapters/13-pup-processes.nw"
 /* pup-string.c */
 void *memcpy(void *dst, const void *src, unsigned int n);
 void *memset(void *dst, int c, unsigned int n);
@@ -193,7 +193,7 @@ void strlcpy(char *dst, const char *src, unsigned int size);
 #define USER_STACK_LOW	(USER_STACK_TOP - USER_STACK_PAGES * WHELP_PAGE_SIZE)
 #define USER_STACK_MAX_PAGES 64
 #define USER_STACK_LIMIT (USER_STACK_TOP - USER_STACK_MAX_PAGES * WHELP_PAGE_SIZE)
-#line 370 "chapters/14-pup-programs.nw"
+#line 371 "chapters/14-pup-programs.nw"
 struct pup_program {
 	const char *name;
 	const whelp_u8 *image, *end;	/* the ELF file */
@@ -202,12 +202,12 @@ struct pup_program {
 const struct pup_program *program_find(const char *name);
 int program_load(struct pup_aspace *as, const struct pup_program *prog,
 		 const char *arg, whelp_u32 *eip, whelp_u32 *esp);
-#line 630 "chapters/14-pup-programs.nw"
+#line 631 "chapters/14-pup-programs.nw"
 extern whelp_u32 stack_pages_grown;
 int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
 #line 404 "chapters/16-pup-virtio.nw"
 void vio_init(void);			/* find and start virtio devices */
-#line 874 "chapters/17-pup-fs.nw"
+#line 877 "chapters/17-pup-fs.nw"
 /* pup-memdisk.c: a pupfs disk in memory (the chapter "A file system to
  * read") */
 struct pup_memdisk {

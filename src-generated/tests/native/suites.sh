@@ -55,6 +55,7 @@ suite traps 30
 suite procs 21
 suite procs-eager 5
 suite fs 6
+suite files 4
 boot 2 32 traps-oops
 if grep -q '^pup: trap 6 (invalid opcode) in the kernel at eip 0x' "$log" &&
    grep -q '^pup: shutdown (crash): pup: a trap in the kernel$' "$log"; then

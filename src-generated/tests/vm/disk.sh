@@ -19,6 +19,11 @@ if [ "$mark" = "pup wrote this sector" ]; then
 else
 	bad "the scratch disk's sector 3 begins '$mark'"
 fi
+expect 0 whelp --disk /guests/disk.img,ro $pup -- files
+echo "$out" | grep '^pup-test\|^pup: files' | sed 's/^/    | /'
+expect_stdout "pup: files: from virtio disk 0"
+expect_stdout "pup-test: all 4 passed"
+! has "not ok" "$out" || bad "a test of the files in the guest failed"
 expect 4 whelp --disk /guests/disk.img,ro $pup -- disk-beyond
 expect_stderr "virtio-blk: the chain from head 0: sectors "
 expect_stderr "are beyond the disk's"
