@@ -859,7 +859,7 @@ static void test_full_table(void)
 
 	while (proc_spawn("status", "0", 0) > 0)
 		n++;
-	check_eq(n, MAX_PROCS - 1, "fifteen processes fit, the sixteenth not");
+	check_eq(n, MAX_PROCS - 1, "every free slot fills, one spawn more fails");
 	while (proc_wait_kernel(-1, &end) > 0)
 		reaped++;
 	check_eq(reaped, n, "  ... and they all end");

@@ -130,7 +130,7 @@ int pup_boot_wants_traps(const char *cmdline);
 #line 85 "chapters/13-pup-processes.nw"
 /* pup-procs.c: processes (the chapter "Processes") */
 #include "syscalls.h"
-#define MAX_PROCS	16
+#define MAX_PROCS	40
 #define KSTACK_PAGES	WHELP_STACK_PAGES_MAX
 #define KSTACK_SIZE	(KSTACK_PAGES * WHELP_PAGE_SIZE)
 

@@ -213,7 +213,7 @@ static unsigned int ring_point(const char *name)
 		name++;
 	}
 	p = *want ? 0 : atou(name);
-	return p <= 14 ? p : 0;
+	return p <= 16 ? p : 0;
 }
 
 static void bench_ring_point(const char *name, unsigned int p,
@@ -233,11 +233,11 @@ static void bench_curves(unsigned int scale)
 	static const unsigned int kib[] = { 0, 16, 64, 256 };
 	unsigned int p, i, ops = 0, cost;
 
-	for (p = 2; p <= 14; p++) {
+	for (p = 2; p <= 32; p++) {
 		cost = ring(p, 16, 2 * scale, &ops);
 		curve("ctx-procs", p, cost, ops);
 	}
-	for (p = 1; p <= 14; p++) {
+	for (p = 1; p <= 16; p++) {
 		cost = ring(p, 0, 4 * scale, &ops);
 		curve("aspace-procs", p, cost, ops);
 	}

@@ -62,7 +62,7 @@ load_module
 for op in syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn; do
 	exits_per_op "$op" 5 10
 done
-for p in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
+for p in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 	exits_per_op "ring$p" 5 10
 done
 expect_param pinned_pages 0

@@ -132,15 +132,19 @@ static uint32_t hop_cost(unsigned int kib, unsigned int n)
 	free(area);
 	return batch_median();
 }
-#line 1049 "chapters/62-bench.nw"
+#line 1051 "chapters/62-bench.nw"
+#define RING_MAX 32
+
 static uint32_t ring(unsigned int procs, unsigned int kib, unsigned int n)
 {
 	unsigned int total = (BATCHES + 1) * n, i, k;
-	int fds[16][2], b;
+	int fds[RING_MAX][2], b;
 	uint32_t over = hop_cost(kib, n), cost;
 	unsigned int *area;
 	char token = 't';
 
+	if (procs > RING_MAX)
+		exit(1);
 	for (k = 0; k < procs; k++)
 		if (pipe(fds[k]))
 			exit(1);
@@ -176,7 +180,7 @@ static uint32_t ring(unsigned int procs, unsigned int kib, unsigned int n)
 	free(area);
 	return cost > over ? cost - over : 0;
 }
-#line 1102 "chapters/62-bench.nw"
+#line 1108 "chapters/62-bench.nw"
 static uint32_t first_touch(unsigned int n, int populate)
 {
 	volatile char *p;
@@ -197,7 +201,7 @@ static uint32_t first_touch(unsigned int n, int populate)
 	}
 	return batch_median();
 }
-#line 1129 "chapters/62-bench.nw"
+#line 1135 "chapters/62-bench.nw"
 static uint32_t spawn_wait(unsigned int n)
 {
 	char *argv[] = { "bench_linux", "exit", NULL };
@@ -221,7 +225,7 @@ static uint32_t spawn_wait(unsigned int n)
 	}
 	return batch_median();
 }
-#line 1160 "chapters/62-bench.nw"
+#line 1166 "chapters/62-bench.nw"
 static int elapsed(char **argv)
 {
 	struct timespec a, b;
@@ -241,7 +245,7 @@ static int elapsed(char **argv)
 	       (b.tv_nsec - a.tv_nsec) / 1000000);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
-#line 1187 "chapters/62-bench.nw"
+#line 1193 "chapters/62-bench.nw"
 int main(int argc, char *argv[])
 {
 	unsigned int scale = argc > 1 ? (unsigned int)atoi(argv[1]) : 1, p;
@@ -266,10 +270,10 @@ int main(int argc, char *argv[])
 	report("touch", first_touch(4 * scale, 1), 0);
 	report("demand", first_touch(4 * scale, 0), 0);
 	report("spawn", spawn_wait(2 * scale), 0);
-	for (p = 2; p <= 14; p++)
+	for (p = 2; p <= 32; p++)
 		printf("bench: curve ctx-procs %u %u cycles, 0 operations\n",
 		       p, ring(p, 16, 2 * scale));
-	for (p = 2; p <= 14; p++)
+	for (p = 2; p <= 16; p++)
 		printf("bench: curve aspace-procs %u %u cycles, 0 operations\n",
 		       p, ring(p, 0, 4 * scale));
 	printf("bench: done, scale %u\n", scale);

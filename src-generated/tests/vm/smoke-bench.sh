@@ -5,9 +5,9 @@
 # of COLUMN (pup or linux) prints, each with a positive figure
 bench_check() {
 	rows="syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn"
-	curves="ctx-procs:13 aspace-procs:14 spawn-kib:4"
+	curves="ctx-procs:31 aspace-procs:16 spawn-kib:4"
 	if [ "$2" = linux ]; then
-		curves="ctx-procs:13 aspace-procs:13"
+		curves="ctx-procs:31 aspace-procs:15"
 	fi
 	text=$(echo "$1" | tr -d '\r')
 	wrong=0
