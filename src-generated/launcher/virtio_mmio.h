@@ -97,8 +97,15 @@ void virtio_mmio_device(struct virtio_mmio *vm, uint32_t base,
 			struct mmio_device *d);
 enum mmio_result virtio_mmio_used(struct virtio_mmio *vm, char *why,
 				  size_t whylen);
+typedef enum mmio_result virtio_serve_fn(struct virtio_mmio *vm,
+					 const struct virtq_chain *c,
+					 uint32_t *written, char *why,
+					 size_t whylen);
+enum mmio_result virtio_mmio_serve(struct virtio_mmio *vm, unsigned int queue,
+				   virtio_serve_fn *serve, char *why,
+				   size_t whylen);
 
-#line 1084 "chapters/25-launcher-virtio.nw"
+#line 1130 "chapters/25-launcher-virtio.nw"
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_RNG_QUEUE_MAX 64u
 
@@ -110,5 +117,5 @@ struct virtio_rng {
 
 void virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *gm,
 		     uint32_t irq, const struct virtio_irq *raise);
-#line 575 "chapters/25-launcher-virtio.nw"
+#line 582 "chapters/25-launcher-virtio.nw"
 #endif
