@@ -902,7 +902,7 @@ static void procs_eager_suite(void)
 	test_preemption();
 	test_fpu();
 }
-#line 412 "chapters/16-pup-virtio.nw"
+#line 415 "chapters/16-pup-virtio.nw"
 #include "virtio.h"
 
 static void virtio_suite(void)
@@ -919,8 +919,9 @@ static void virtio_suite(void)
 		return;
 	}
 	check_eq(d->id, VIO_ID_RNG, "the virtio-rng device was found");
-	check_eq(vio_read(d, VIRTIO_MMIO_STATUS), VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER |
-		 VIRTIO_S_FEATURES_OK | VIRTIO_S_DRIVER_OK, "it is running: DRIVER_OK");
+	check_eq(vio_read(d, VIRTIO_MMIO_STATUS),
+		 VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK |
+		 VIRTIO_S_DRIVER_OK, "it is running: DRIVER_OK");
 	check(d->irq < WHELP_MAX_IRQS && d->irq != WHELP_IRQ_TIMER,
 	      "it has an interrupt line of its own");
 	before = d->interrupts;
@@ -944,7 +945,7 @@ static void virtio_suite(void)
 	check_eq(vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS), 0, "the handler "
 		 "acknowledged it: InterruptStatus 0");
 }
-#line 464 "chapters/16-pup-virtio.nw"
+#line 468 "chapters/16-pup-virtio.nw"
 static struct vio_device *vio_or_panic(void)
 {
 	if (!vio_rng)
@@ -979,7 +980,7 @@ static void virtio_buffer_outside(void)
 	printk("pup-test: offering 64 bytes at 0x%x\n", pup_boot.mem_size - 8);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 509 "chapters/16-pup-virtio.nw"
+#line 513 "chapters/16-pup-virtio.nw"
 static void vio_offer(struct vio_queue *q, unsigned short head)
 {
 	unsigned short slot = q->avail->idx;
@@ -1011,7 +1012,8 @@ static void virtio_notify_unready(void)
 
 	if (vio_negotiate(d) < 0)
 		panic("pup-test: the device refused to start over");
-	vio_write(d, VIRTIO_MMIO_STATUS, vio_read(d, VIRTIO_MMIO_STATUS) | VIRTIO_S_DRIVER_OK);
+	vio_write(d, VIRTIO_MMIO_STATUS,
+		  vio_read(d, VIRTIO_MMIO_STATUS) | VIRTIO_S_DRIVER_OK);
 	printk("pup-test: notifying queue 0, never made ready\n");
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
@@ -1130,7 +1132,7 @@ static void fs_suite(void)
 	check_eq(err, PUPFS_EDIR, "a damaged directory does not mount");
 	check_eq(fs.files, 0, "and leaves no files");
 }
-#line 206 "chapters/18-pup-disk.nw"
+#line 209 "chapters/18-pup-disk.nw"
 static void disk_suite(void)
 {
 	extern const struct pup_program pup_programs[], pup_programs_end[];
@@ -1187,7 +1189,7 @@ static void disk_suite(void)
 	}
 	check(rw->dev->interrupts != before, "the disk's interrupt arrived");
 }
-#line 270 "chapters/18-pup-disk.nw"
+#line 273 "chapters/18-pup-disk.nw"
 static void disk_beyond(void)
 {
 	static whelp_u8 sector[VIO_BLK_SECTOR];
@@ -1299,7 +1301,7 @@ static const struct pup_suite suites[] = {
 #line 1405 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 598 "chapters/16-pup-virtio.nw"
+#line 603 "chapters/16-pup-virtio.nw"
 	{ "virtio", virtio_suite, 0 },
 	{ "virtio-bad-queue", virtio_bad_queue, 1 },
 	{ "virtio-buffer-outside", virtio_buffer_outside, 1 },
@@ -1311,7 +1313,7 @@ static const struct pup_suite suites[] = {
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
 #line 1717 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
-#line 284 "chapters/18-pup-disk.nw"
+#line 287 "chapters/18-pup-disk.nw"
 	{ "disk", disk_suite, 0 },
 	{ "disk-beyond", disk_beyond, 1 },
 #line 1524 "chapters/23-launcher-mmio.nw"
