@@ -421,7 +421,7 @@ static int user_string(char *buf, whelp_u32 va, whelp_u32 size)
 	}
 	return -1;
 }
-#line 229 "chapters/18-pup-disk.nw"
+#line 232 "chapters/18-pup-disk.nw"
 #include "pupfs.h"
 #include "virtio.h"
 _Static_assert(PUP_FILE_NAME_MAX == PUPFS_NAME_MAX,
@@ -454,7 +454,7 @@ static struct pupfs *root(void)
 	root_state = -1;
 	return 0;
 }
-#line 274 "chapters/18-pup-disk.nw"
+#line 277 "chapters/18-pup-disk.nw"
 struct open_file {
 	int pid;			/* its owner's; any other: closed */
 	const struct pupfs_entry *file;
@@ -472,7 +472,7 @@ static struct open_file *open_file(whelp_u32 fd)
 	f = &open_files[current - procs][fd - PUP_FD_MAX];
 	return f->pid == current->pid ? f : 0;
 }
-#line 300 "chapters/18-pup-disk.nw"
+#line 303 "chapters/18-pup-disk.nw"
 static int sys_open(whelp_u32 name_va)
 {
 	struct open_file *row = open_files[current - procs];
@@ -495,7 +495,7 @@ static int sys_open(whelp_u32 name_va)
 		}
 	return -1;
 }
-#line 331 "chapters/18-pup-disk.nw"
+#line 334 "chapters/18-pup-disk.nw"
 static int sys_file_read(whelp_u32 fd, whelp_u32 buf, whelp_u32 len)
 {
 	static whelp_u8 chunk[PUPFS_SECTOR_SIZE];
@@ -529,7 +529,7 @@ static int sys_file_close(whelp_u32 fd)
 	f->pid = 0;
 	return 0;
 }
-#line 370 "chapters/18-pup-disk.nw"
+#line 373 "chapters/18-pup-disk.nw"
 static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 {
 	const struct pupfs_entry *e;
@@ -545,7 +545,7 @@ static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 	memcpy((void *)entry_va, &d, sizeof(d));
 	return 0;
 }
-#line 394 "chapters/18-pup-disk.nw"
+#line 397 "chapters/18-pup-disk.nw"
 static int file_syscall(struct pup_regs *r)
 {
 	switch (r->eax) {

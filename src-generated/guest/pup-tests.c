@@ -902,7 +902,7 @@ static void procs_eager_suite(void)
 	test_preemption();
 	test_fpu();
 }
-#line 440 "chapters/16-pup-virtio.nw"
+#line 415 "chapters/16-pup-virtio.nw"
 #include "virtio.h"
 
 static void virtio_suite(void)
@@ -919,8 +919,9 @@ static void virtio_suite(void)
 		return;
 	}
 	check_eq(d->id, VIO_ID_RNG, "the virtio-rng device was found");
-	check_eq(vio_read(d, VIO_STATUS), VIO_S_ACKNOWLEDGE | VIO_S_DRIVER |
-		 VIO_S_FEATURES_OK | VIO_S_DRIVER_OK, "it is running: DRIVER_OK");
+	check_eq(vio_read(d, VIRTIO_MMIO_STATUS),
+		 VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK |
+		 VIRTIO_S_DRIVER_OK, "it is running: DRIVER_OK");
 	check(d->irq < WHELP_MAX_IRQS && d->irq != WHELP_IRQ_TIMER,
 	      "it has an interrupt line of its own");
 	before = d->interrupts;
@@ -941,10 +942,10 @@ static void virtio_suite(void)
 	}
 	check(d->interrupts != before, "an interrupt arrived on the "
 	      "device's line");
-	check_eq(vio_read(d, VIO_INTERRUPT_STATUS), 0, "the handler "
+	check_eq(vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS), 0, "the handler "
 		 "acknowledged it: InterruptStatus 0");
 }
-#line 492 "chapters/16-pup-virtio.nw"
+#line 468 "chapters/16-pup-virtio.nw"
 static struct vio_device *vio_or_panic(void)
 {
 	if (!vio_rng)
@@ -958,10 +959,10 @@ static void virtio_bad_queue(void)
 
 	if (vio_negotiate(d) < 0)
 		panic("pup-test: the device refused to start over");
-	vio_write(d, VIO_QUEUE_SEL, 0);
+	vio_write(d, VIRTIO_MMIO_QUEUE_SEL, 0);
 	printk("pup-test: writing QueueNum 3 at 0x%x\n",
-	       d->base + VIO_QUEUE_NUM);
-	vio_write(d, VIO_QUEUE_NUM, 3);
+	       d->base + VIRTIO_MMIO_QUEUE_NUM);
+	vio_write(d, VIRTIO_MMIO_QUEUE_NUM, 3);
 }
 
 static void virtio_buffer_outside(void)
@@ -977,9 +978,9 @@ static void virtio_buffer_outside(void)
 	asm volatile("" : : : "memory");
 	q->avail->idx = (unsigned short)(slot + 1);
 	printk("pup-test: offering 64 bytes at 0x%x\n", pup_boot.mem_size - 8);
-	vio_write(d, VIO_QUEUE_NOTIFY, 0);
+	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 537 "chapters/16-pup-virtio.nw"
+#line 513 "chapters/16-pup-virtio.nw"
 static void vio_offer(struct vio_queue *q, unsigned short head)
 {
 	unsigned short slot = q->avail->idx;
@@ -996,13 +997,13 @@ static void virtio_ring_outside(void)
 
 	if (vio_negotiate(d) < 0)
 		panic("pup-test: the device refused to start over");
-	vio_write(d, VIO_QUEUE_SEL, 0);
-	vio_write(d, VIO_QUEUE_NUM, VIO_QUEUE_SIZE);
-	vio_write(d, VIO_QUEUE_DESC, table);
-	vio_write(d, VIO_QUEUE_DRIVER, d->q.page + 128);
-	vio_write(d, VIO_QUEUE_DEVICE, d->q.page + 256);
+	vio_write(d, VIRTIO_MMIO_QUEUE_SEL, 0);
+	vio_write(d, VIRTIO_MMIO_QUEUE_NUM, VIO_QUEUE_SIZE);
+	vio_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, table);
+	vio_write(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, d->q.page + 128);
+	vio_write(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, d->q.page + 256);
 	printk("pup-test: a descriptor table at 0x%x\n", table);
-	vio_write(d, VIO_QUEUE_READY, 1);
+	vio_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 static void virtio_notify_unready(void)
@@ -1011,23 +1012,24 @@ static void virtio_notify_unready(void)
 
 	if (vio_negotiate(d) < 0)
 		panic("pup-test: the device refused to start over");
-	vio_write(d, VIO_STATUS, vio_read(d, VIO_STATUS) | VIO_S_DRIVER_OK);
+	vio_write(d, VIRTIO_MMIO_STATUS,
+		  vio_read(d, VIRTIO_MMIO_STATUS) | VIRTIO_S_DRIVER_OK);
 	printk("pup-test: notifying queue 0, never made ready\n");
-	vio_write(d, VIO_QUEUE_NOTIFY, 0);
+	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
 static void virtio_no_version(void)
 {
 	struct vio_device *d = vio_or_panic();
-	whelp_u32 s = VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_FEATURES_OK;
+	whelp_u32 s = VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK;
 
-	vio_write(d, VIO_STATUS, 0);
-	vio_write(d, VIO_STATUS, VIO_S_ACKNOWLEDGE);
-	vio_write(d, VIO_STATUS, VIO_S_ACKNOWLEDGE | VIO_S_DRIVER);
-	vio_write(d, VIO_STATUS, s);
+	vio_write(d, VIRTIO_MMIO_STATUS, 0);
+	vio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_S_ACKNOWLEDGE);
+	vio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER);
+	vio_write(d, VIRTIO_MMIO_STATUS, s);
 	printk("pup-test: Status reads 0x%x; DRIVER_OK anyway\n",
-	       vio_read(d, VIO_STATUS));
-	vio_write(d, VIO_STATUS, s | VIO_S_DRIVER_OK);
+	       vio_read(d, VIRTIO_MMIO_STATUS));
+	vio_write(d, VIRTIO_MMIO_STATUS, s | VIRTIO_S_DRIVER_OK);
 }
 
 static void virtio_narrow_store(void)
@@ -1035,7 +1037,7 @@ static void virtio_narrow_store(void)
 	struct vio_device *d = vio_or_panic();
 
 	printk("pup-test: a byte to Status\n");
-	asm volatile("movb %b1,(%0)" : : "r"(d->regs + VIO_STATUS / 4),
+	asm volatile("movb %b1,(%0)" : : "r"(d->regs + VIRTIO_MMIO_STATUS / 4),
 		     "q"(1u) : "memory");
 }
 
@@ -1054,7 +1056,7 @@ static void virtio_loop(void)
 	}
 	vio_offer(q, 0);
 	printk("pup-test: a chain 0 -> 1 -> 0\n");
-	vio_write(d, VIO_QUEUE_NOTIFY, 0);
+	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
 static void virtio_head_beyond(void)
@@ -1063,7 +1065,7 @@ static void virtio_head_beyond(void)
 
 	vio_offer(&d->q, VIO_QUEUE_SIZE);
 	printk("pup-test: offering head %u\n", VIO_QUEUE_SIZE);
-	vio_write(d, VIO_QUEUE_NOTIFY, 0);
+	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 #line 1653 "chapters/17-pup-fs.nw"
 #include "pupfs.h"
@@ -1130,7 +1132,7 @@ static void fs_suite(void)
 	check_eq(err, PUPFS_EDIR, "a damaged directory does not mount");
 	check_eq(fs.files, 0, "and leaves no files");
 }
-#line 496 "chapters/18-pup-disk.nw"
+#line 499 "chapters/18-pup-disk.nw"
 static void disk_suite(void)
 {
 	extern const struct pup_program pup_programs[], pup_programs_end[];
@@ -1187,7 +1189,7 @@ static void disk_suite(void)
 	}
 	check(rw->dev->interrupts != before, "the disk's interrupt arrived");
 }
-#line 560 "chapters/18-pup-disk.nw"
+#line 563 "chapters/18-pup-disk.nw"
 static void disk_beyond(void)
 {
 	static whelp_u8 sector[VIO_BLK_SECTOR];
@@ -1199,7 +1201,7 @@ static void disk_beyond(void)
 	vio_blk_request(&vio_blk[0], VIO_BLK_T_IN, vio_blk[0].sectors, sector,
 			VIO_BLK_SECTOR);
 }
-#line 652 "chapters/18-pup-disk.nw"
+#line 655 "chapters/18-pup-disk.nw"
 static void files_suite(void)
 {
 	check_eq(run_program("filebad", "").status, 0,
@@ -1309,7 +1311,7 @@ static const struct pup_suite suites[] = {
 #line 1406 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 626 "chapters/16-pup-virtio.nw"
+#line 603 "chapters/16-pup-virtio.nw"
 	{ "virtio", virtio_suite, 0 },
 	{ "virtio-bad-queue", virtio_bad_queue, 1 },
 	{ "virtio-buffer-outside", virtio_buffer_outside, 1 },
@@ -1321,9 +1323,9 @@ static const struct pup_suite suites[] = {
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
 #line 1720 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
-#line 664 "chapters/18-pup-disk.nw"
+#line 667 "chapters/18-pup-disk.nw"
 	{ "files", files_suite, 0 },
-#line 668 "chapters/18-pup-disk.nw"
+#line 671 "chapters/18-pup-disk.nw"
 	{ "disk", disk_suite, 0 },
 	{ "disk-beyond", disk_beyond, 1 },
 #line 1524 "chapters/23-launcher-mmio.nw"

@@ -171,7 +171,7 @@ int main(int argc, char *argv[])
 	virtio_mmio_device(&rng.vm, gm.size + WHELP_IO_SLOT_SIZE, &d);
 	if (mmio_bus_add(&bus, &d, err, sizeof(err)) < 0)
 		return fail(err);
-#line 757 "chapters/27-launcher-disk.nw"
+#line 753 "chapters/27-launcher-disk.nw"
 	for (i = 0; i < opts.disks; i++) {
 		if (disk_open(&blk[i].disk, opts.disk[i].path,
 			      opts.disk[i].path_len, opts.disk[i].read_only,

@@ -12,50 +12,8 @@
 #include "guest_mem.h"
 #include "mmio_bus.h"
 #include "virtqueue.h"
+#include "virtio_mmio_regs.h"
 
-#line 79 "chapters/25-launcher-virtio.nw"
-#define VIRTIO_MMIO_MAGIC_VALUE		0x000
-#define VIRTIO_MMIO_VERSION		0x004
-#define VIRTIO_MMIO_DEVICE_ID		0x008
-#define VIRTIO_MMIO_VENDOR_ID		0x00c
-#define VIRTIO_MMIO_DEVICE_FEATURES	0x010
-#define VIRTIO_MMIO_DEVICE_FEATURES_SEL	0x014
-#define VIRTIO_MMIO_DRIVER_FEATURES	0x020
-#define VIRTIO_MMIO_DRIVER_FEATURES_SEL	0x024
-#define VIRTIO_MMIO_QUEUE_SEL		0x030
-#define VIRTIO_MMIO_QUEUE_NUM_MAX	0x034
-#define VIRTIO_MMIO_QUEUE_NUM		0x038
-#define VIRTIO_MMIO_QUEUE_READY		0x044
-#define VIRTIO_MMIO_QUEUE_NOTIFY	0x050
-#define VIRTIO_MMIO_INTERRUPT_STATUS	0x060
-#define VIRTIO_MMIO_INTERRUPT_ACK	0x064
-#define VIRTIO_MMIO_STATUS		0x070
-#define VIRTIO_MMIO_QUEUE_DESC_LOW	0x080
-#define VIRTIO_MMIO_QUEUE_DESC_HIGH	0x084
-#define VIRTIO_MMIO_QUEUE_DRIVER_LOW	0x090
-#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH	0x094
-#define VIRTIO_MMIO_QUEUE_DEVICE_LOW	0x0a0
-#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH	0x0a4
-#define VIRTIO_MMIO_CONFIG_GENERATION	0x0fc
-#define VIRTIO_MMIO_CONFIG		0x100
-
-#define VIRTIO_MMIO_MAGIC 0x74726976u	/* "virt" in memory */
-#define VIRTIO_MMIO_MODERN 2u		/* the Version register */
-#define VIRTIO_VENDOR_WHELP 0x706c6877u	/* "whlp", as the boot magic */
-#line 135 "chapters/25-launcher-virtio.nw"
-#define VIRTIO_S_ACKNOWLEDGE	1u
-#define VIRTIO_S_DRIVER		2u
-#define VIRTIO_S_DRIVER_OK	4u
-#define VIRTIO_S_FEATURES_OK	8u
-#define VIRTIO_S_NEEDS_RESET	64u
-#define VIRTIO_S_FAILED		128u
-
-#define VIRTIO_F_VERSION_1	32
-
-#define VIRTIO_INT_USED		1u	/* InterruptStatus: a used buffer */
-#define VIRTIO_INT_CONFIG	2u	/* and a configuration change */
-
-#line 532 "chapters/25-launcher-virtio.nw"
 #define VIRTIO_MAX_QUEUES 2
 
 struct virtio_mmio;
@@ -97,8 +55,15 @@ void virtio_mmio_device(struct virtio_mmio *vm, uint32_t base,
 			struct mmio_device *d);
 enum mmio_result virtio_mmio_used(struct virtio_mmio *vm, char *why,
 				  size_t whylen);
+typedef enum mmio_result virtio_serve_fn(struct virtio_mmio *vm,
+					 const struct virtq_chain *c,
+					 uint32_t *written, char *why,
+					 size_t whylen);
+enum mmio_result virtio_mmio_serve(struct virtio_mmio *vm, unsigned int queue,
+				   virtio_serve_fn *serve, char *why,
+				   size_t whylen);
 
-#line 1084 "chapters/25-launcher-virtio.nw"
+#line 1148 "chapters/25-launcher-virtio.nw"
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_RNG_QUEUE_MAX 64u
 
@@ -110,5 +75,5 @@ struct virtio_rng {
 
 void virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *gm,
 		     uint32_t irq, const struct virtio_irq *raise);
-#line 575 "chapters/25-launcher-virtio.nw"
+#line 580 "chapters/25-launcher-virtio.nw"
 #endif
