@@ -28,6 +28,19 @@ fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 # A test that could not run here (it says why): counted apart, never passed.
 skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
 
+# tally: echo a test's lines from standard input, counting its PASS and
+# FAIL lines (in this shell: feed it with "tally < <(command)").
+tally() {
+	local line
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		PASS:*) passed=$((passed + 1)) ;;
+		FAIL:*) failed=$((failed + 1)) ;;
+		esac
+	done
+}
+
 unit_tests() {
 	local t out n f e
 	for t in build/tests/unit/check_*; do
@@ -395,14 +408,7 @@ bench_native_tests() {
 		grep -a 'FAILED\|native:\|qemu|' "$log" | head -12 | sed 's/^/    /'
 	fi
 	# report.sh over made-up logs: a PASS or FAIL line per promise.
-	local line
-	while IFS= read -r line; do
-		echo "$line"
-		case $line in
-		PASS:*) passed=$((passed + 1)) ;;
-		FAIL:*) failed=$((failed + 1)) ;;
-		esac
-	done < <(bash src-generated/tests/bench/report-test.sh 2>&1)
+	tally < <(bash src-generated/tests/bench/report-test.sh 2>&1)
 }
 
 vm_tests() {
@@ -424,13 +430,7 @@ native_tests() {
 		cpu=${cfg%%:*}
 		case " $seen " in *" $cpu "*) continue ;; esac
 		seen="$seen $cpu"
-		while IFS= read -r line; do
-			echo "$line"
-			case $line in
-			PASS:*) passed=$((passed + 1)) ;;
-			FAIL:*) failed=$((failed + 1)) ;;
-			esac
-		done < <(sh src-generated/tests/native/suites.sh "$cpu" 2>&1)
+		tally < <(sh src-generated/tests/native/suites.sh "$cpu" 2>&1)
 	done
 }
 
@@ -445,13 +445,7 @@ labs_tests() {
 		fail "there are no labs in labs/"
 		return
 	fi
-	while IFS= read -r line; do
-		echo "$line"
-		case $line in
-		PASS:*) passed=$((passed + 1)) ;;
-		FAIL:*) failed=$((failed + 1)) ;;
-		esac
-	done < <(tools/labs.sh check 2>&1)
+	tally < <(tools/labs.sh check 2>&1)
 	tmp=$(mktemp -d)
 	if ! tools/labs.sh handout "$tmp/handout.tar.gz" > "$logdir/handout.log" 2>&1; then
 		fail "make handout failed (see $logdir/handout.log)"
