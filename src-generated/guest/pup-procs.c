@@ -431,7 +431,7 @@ static struct pupfs root_fs;
 static struct pup_memdisk root_memdisk;
 static int root_state;		/* 0: not tried yet, 1: mounted, -1: none */
 
-static struct pupfs *root(void)
+struct pupfs *files_root(void)
 {
 	if (root_state)
 		return root_state > 0 ? &root_fs : 0;
@@ -454,7 +454,45 @@ static struct pupfs *root(void)
 	root_state = -1;
 	return 0;
 }
-#line 277 "chapters/18-pup-disk.nw"
+#line 287 "chapters/18-pup-disk.nw"
+const struct pup_program *program_find(const char *name)
+{
+	static struct pup_program found;
+	const struct pupfs_entry *e;
+	struct pupfs *fs = files_root();
+	whelp_u32 i;
+
+	if (!fs) {
+		printk("pup: cannot run %s: no disk of programs\n", name);
+		return 0;
+	}
+	e = pupfs_lookup(fs, name);
+	if (!e) {
+		printk("pup: there is no program '%s'; the files are:", name);
+		for (i = 0; (e = pupfs_file(fs, i)); i++)
+			printk(" %s", e->name);
+		printk("\n");
+		return 0;
+	}
+	if (pupfs_verify(fs, e) != 0) {
+		printk("pup: cannot load %s: its checksum on the disk is wrong\n",
+		       name);
+		return 0;
+	}
+	found.name = e->name;
+	found.size = e->length;
+	found.file = e;
+	return &found;
+}
+#line 325 "chapters/18-pup-disk.nw"
+int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
+		 whelp_u32 len)
+{
+	int n = pupfs_read(&root_fs, prog->file, at, buf, len);
+
+	return n >= 0 && (whelp_u32)n == len ? 0 : -1;
+}
+#line 345 "chapters/18-pup-disk.nw"
 struct open_file {
 	int pid;			/* its owner's; any other: closed */
 	const struct pupfs_entry *file;
@@ -472,7 +510,7 @@ static struct open_file *open_file(whelp_u32 fd)
 	f = &open_files[current - procs][fd - PUP_FD_MAX];
 	return f->pid == current->pid ? f : 0;
 }
-#line 303 "chapters/18-pup-disk.nw"
+#line 371 "chapters/18-pup-disk.nw"
 static int sys_open(whelp_u32 name_va)
 {
 	struct open_file *row = open_files[current - procs];
@@ -481,7 +519,8 @@ static int sys_open(whelp_u32 name_va)
 	struct pupfs *fs;
 	int i;
 
-	if (user_string(name, name_va, sizeof(name)) < 0 || !(fs = root()))
+	if (user_string(name, name_va, sizeof(name)) < 0 ||
+	    !(fs = files_root()))
 		return -1;
 	e = pupfs_lookup(fs, name);
 	if (!e || pupfs_verify(fs, e) != 0)
@@ -495,7 +534,7 @@ static int sys_open(whelp_u32 name_va)
 		}
 	return -1;
 }
-#line 334 "chapters/18-pup-disk.nw"
+#line 403 "chapters/18-pup-disk.nw"
 static int sys_file_read(whelp_u32 fd, whelp_u32 buf, whelp_u32 len)
 {
 	static whelp_u8 chunk[PUPFS_SECTOR_SIZE];
@@ -529,12 +568,12 @@ static int sys_file_close(whelp_u32 fd)
 	f->pid = 0;
 	return 0;
 }
-#line 373 "chapters/18-pup-disk.nw"
+#line 442 "chapters/18-pup-disk.nw"
 static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 {
 	const struct pupfs_entry *e;
 	struct pup_dirent d;
-	struct pupfs *fs = root();
+	struct pupfs *fs = files_root();
 
 	if (!fs || !(e = pupfs_file(fs, index)) ||
 	    !user_range_ok(entry_va, sizeof(d), 1))
@@ -545,7 +584,7 @@ static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 	memcpy((void *)entry_va, &d, sizeof(d));
 	return 0;
 }
-#line 397 "chapters/18-pup-disk.nw"
+#line 466 "chapters/18-pup-disk.nw"
 static int file_syscall(struct pup_regs *r)
 {
 	switch (r->eax) {

@@ -705,7 +705,7 @@ static void irqwait_suite(void)
 		irq_disable();
 	}
 }
-#line 1105 "chapters/14-pup-programs.nw"
+#line 1101 "chapters/14-pup-programs.nw"
 static struct proc_end run_program(const char *name, const char *arg)
 {
 	struct proc_end end = { .pid = -1, .status = -1 };
@@ -715,7 +715,7 @@ static struct proc_end run_program(const char *name, const char *arg)
 		printk("pup-test:   %s %s did not run\n", name, arg);
 	return end;
 }
-#line 1124 "chapters/14-pup-programs.nw"
+#line 1120 "chapters/14-pup-programs.nw"
 static void test_spawn(void)
 {
 	check_eq(run_program("status", "42").status, 42,
@@ -725,7 +725,7 @@ static void test_spawn(void)
 	check_eq(proc_spawn("nosuch", "", 0), -1,
 		 "an unknown program cannot be started");
 }
-#line 1148 "chapters/14-pup-programs.nw"
+#line 1144 "chapters/14-pup-programs.nw"
 static void test_preemption(void)
 {
 	whelp_u32 start = pup_uptime_ms(), took, total;
@@ -746,7 +746,7 @@ static void test_preemption(void)
 	check(total && ea.ticks * 4 >= total && eb.ticks * 4 >= total,
 	      "  ... each with a fair share of the ticks");
 }
-#line 1178 "chapters/14-pup-programs.nw"
+#line 1174 "chapters/14-pup-programs.nw"
 static void test_sleep(void)
 {
 	int s, sp;
@@ -760,7 +760,7 @@ static void test_sleep(void)
 	proc_wait_kernel(sp, &espin);
 	check_eq(es.status, 0, "a sleeper wakes on time beside a spinner");
 }
-#line 1205 "chapters/14-pup-programs.nw"
+#line 1201 "chapters/14-pup-programs.nw"
 static void test_bad_deeds(void)
 {
 	static const struct {
@@ -797,7 +797,7 @@ static void test_bad_deeds(void)
 	check(end.status >= 0 && end.status < PUP_KILLED,
 	      "  ... while another process runs on to its end");
 }
-#line 1252 "chapters/14-pup-programs.nw"
+#line 1248 "chapters/14-pup-programs.nw"
 static void test_fpu(void)
 {
 	whelp_u32 traps = fpu_nm_traps;
@@ -817,7 +817,7 @@ static void test_fpu(void)
 	check(pup_fpu_started_clean(),
 	      "the floating-point unit started in its reset state");
 }
-#line 1287 "chapters/14-pup-programs.nw"
+#line 1283 "chapters/14-pup-programs.nw"
 static void test_syscall_cost(void)
 {
 	whelp_u64 t0 = pup_rdtsc();
@@ -841,7 +841,7 @@ static void test_syscall_cost(void)
 	check(sys_us * 4 < hcall_us * 20,
 	      "a system call costs less than a quarter of a hypercall");
 }
-#line 1329 "chapters/14-pup-programs.nw"
+#line 1325 "chapters/14-pup-programs.nw"
 static void test_family(void)
 {
 	struct proc_end end;
@@ -864,7 +864,7 @@ static void test_full_table(void)
 		reaped++;
 	check_eq(reaped, n, "  ... and they all end");
 }
-#line 1360 "chapters/14-pup-programs.nw"
+#line 1356 "chapters/14-pup-programs.nw"
 static void test_stack_growth(void)
 {
 	whelp_u32 grown = stack_pages_grown;
@@ -895,7 +895,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1397 "chapters/14-pup-programs.nw"
+#line 1393 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -1067,7 +1067,7 @@ static void virtio_head_beyond(void)
 	printk("pup-test: offering head %u\n", VIO_QUEUE_SIZE);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 1653 "chapters/17-pup-fs.nw"
+#line 1656 "chapters/17-pup-fs.nw"
 #include "pupfs.h"
 
 static int same_bytes(const whelp_u8 *a, const whelp_u8 *b, whelp_u32 n)
@@ -1078,68 +1078,79 @@ static int same_bytes(const whelp_u8 *a, const whelp_u8 *b, whelp_u32 n)
 	return 1;
 }
 
-static int program_on_disk(struct pupfs *fs, const struct pup_program *p)
+static int file_reads_whole(struct pupfs *fs, const struct pupfs_entry *f)
 {
 	static whelp_u8 buf[1000];
-	const struct pupfs_entry *f = pupfs_lookup(fs, p->name);
-	whelp_u32 off;
+	whelp_u32 off, crc = 0;
 	int n;
 
-	if (!f || f->length != (whelp_u32)(p->end - p->image) ||
-	    pupfs_verify(fs, f) != 0)
-		return 0;
 	for (off = 0; off < f->length; off += n) {
 		n = pupfs_read(fs, f, off, buf, sizeof(buf));
-		if (n <= 0 || !same_bytes(buf, p->image + off, n))
+		if (n <= 0)
 			return 0;
+		crc = pupfs_crc32(crc, buf, n);
 	}
-	return pupfs_read(fs, f, off, buf, sizeof(buf)) == 0;
+	return off == f->length && crc == f->crc &&
+	       pupfs_read(fs, f, off, buf, sizeof(buf)) == 0;
+}
+
+struct damaged_disk {
+	const struct pupfs *under;	/* the mount whose disk this reads */
+	whelp_u32 byte;			/* the byte of the disk to flip */
+};
+
+static int damaged_read(void *ctx, whelp_u32 sector, void *buf)
+{
+	const struct damaged_disk *d = ctx;
+	whelp_u32 at = sector * PUPFS_SECTOR_SIZE;
+
+	if (d->under->read_sector(d->under->ctx, sector, buf) < 0)
+		return -1;
+	if (d->byte - at < PUPFS_SECTOR_SIZE)
+		((whelp_u8 *)buf)[d->byte - at] ^= 0x01;
+	return 0;
 }
 
 static void fs_suite(void)
 {
-	extern const struct pup_program pup_programs[], pup_programs_end[];
 	static struct pupfs fs;
-	struct pup_memdisk disk = { pup_disk, (pup_disk_end - pup_disk) /
-				    PUPFS_SECTOR_SIZE, PUPFS_NO_DAMAGE };
-	const struct pup_program *p;
+	struct pupfs *root = files_root();
+	struct damaged_disk bad;
 	const struct pupfs_entry *f;
 	whelp_u32 i, wrong = 0;
 	int err;
 
-	printk("pup-test: a disk of %u sectors in pup's image\n", disk.sectors);
-	err = pupfs_mount(&fs, memdisk_read, &disk, disk.sectors);
-	if (err)
-		printk("pup-test:   mount: %s\n", pupfs_strerror(err));
-	check_eq(err, 0, "the disk mounts");
-	if (err)
+	check(root != 0, "pup has a disk of files");
+	if (!root)
 		return;
-	for (i = 0; (f = pupfs_file(&fs, i)); i++)
+	printk("pup-test: a disk of %u sectors\n", root->sectors);
+	for (i = 0; (f = pupfs_file(root, i)); i++)
 		printk("pup-test:   %s: %u bytes from sector %u\n", f->name,
 		       f->length, f->first);
-	check_eq(fs.files, pup_programs_end - pup_programs + 1,
-		 "one file for each program, and readme");
-	for (p = pup_programs; p < pup_programs_end; p++)
-		if (!program_on_disk(&fs, p)) {
-			printk("pup-test:   %s differs\n", p->name);
+	check(pupfs_lookup(root, "init") && pupfs_lookup(root, "readme"),
+	      "init and readme are on it");
+	for (i = 0; (f = pupfs_file(root, i)); i++)
+		if (!file_reads_whole(root, f)) {
+			printk("pup-test:   %s does not read whole\n", f->name);
 			wrong++;
 		}
-	check_eq(wrong, 0, "every program on the disk is the embedded one");
-	check(!pupfs_lookup(&fs, "nosuch"),
+	check(i > 2 && wrong == 0,
+	      "every file reads to its length and its checksum");
+	check(!pupfs_lookup(root, "nosuch"),
 	      "a name not on the disk is not found");
-	disk.damage = PUPFS_DIR_FIRST * PUPFS_SECTOR_SIZE + 3;
-	err = pupfs_mount(&fs, memdisk_read, &disk, disk.sectors);
+	bad.under = root;
+	bad.byte = PUPFS_DIR_FIRST * PUPFS_SECTOR_SIZE + 3;
+	err = pupfs_mount(&fs, damaged_read, &bad, root->sectors);
 	check_eq(err, PUPFS_EDIR, "a damaged directory does not mount");
 	check_eq(fs.files, 0, "and leaves no files");
 }
-#line 499 "chapters/18-pup-disk.nw"
+#line 568 "chapters/18-pup-disk.nw"
 static void disk_suite(void)
 {
-	extern const struct pup_program pup_programs[], pup_programs_end[];
 	static whelp_u8 sector[VIO_BLK_SECTOR], again[VIO_BLK_SECTOR];
 	static const char mark[] = "pup wrote this sector";
 	static struct pupfs fs;
-	const struct pup_program *p;
+	const struct pupfs_entry *f;
 	struct vio_blk *ro = &vio_blk[0], *rw = &vio_blk[1];
 	whelp_u32 i, wrong = 0, before;
 	int err;
@@ -1153,12 +1164,13 @@ static void disk_suite(void)
 	if (err)
 		printk("pup-test:   mount: %s\n", pupfs_strerror(err));
 	check_eq(err, 0, "disk 0 mounts as pupfs");
-	for (p = pup_programs; !err && p < pup_programs_end; p++)
-		if (!program_on_disk(&fs, p)) {
-			printk("pup-test:   %s differs\n", p->name);
+	for (i = 0; !err && (f = pupfs_file(&fs, i)); i++)
+		if (!file_reads_whole(&fs, f)) {
+			printk("pup-test:   %s does not read whole\n", f->name);
 			wrong++;
 		}
-	check(!err && wrong == 0, "every program on disk 0 is the embedded one");
+	check(!err && i > 2 && wrong == 0,
+	      "every file on disk 0 reads whole, to its checksum");
 	check_eq(vio_blk_request(ro, VIO_BLK_T_IN, 0, sector, VIO_BLK_SECTOR), 0,
 		 "disk 0's first sector reads");
 	for (i = 0; i < VIO_BLK_SECTOR; i++)
@@ -1189,7 +1201,7 @@ static void disk_suite(void)
 	}
 	check(rw->dev->interrupts != before, "the disk's interrupt arrived");
 }
-#line 563 "chapters/18-pup-disk.nw"
+#line 632 "chapters/18-pup-disk.nw"
 static void disk_beyond(void)
 {
 	static whelp_u8 sector[VIO_BLK_SECTOR];
@@ -1201,7 +1213,7 @@ static void disk_beyond(void)
 	vio_blk_request(&vio_blk[0], VIO_BLK_T_IN, vio_blk[0].sectors, sector,
 			VIO_BLK_SECTOR);
 }
-#line 655 "chapters/18-pup-disk.nw"
+#line 724 "chapters/18-pup-disk.nw"
 static void files_suite(void)
 {
 	check_eq(run_program("filebad", "").status, 0,
@@ -1308,7 +1320,7 @@ static const struct pup_suite suites[] = {
 #line 1402 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1406 "chapters/14-pup-programs.nw"
+#line 1402 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 603 "chapters/16-pup-virtio.nw"
@@ -1321,11 +1333,11 @@ static const struct pup_suite suites[] = {
 	{ "virtio-narrow-store", virtio_narrow_store, 1 },
 	{ "virtio-loop", virtio_loop, 1 },
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
-#line 1720 "chapters/17-pup-fs.nw"
+#line 1735 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
-#line 667 "chapters/18-pup-disk.nw"
+#line 736 "chapters/18-pup-disk.nw"
 	{ "files", files_suite, 0 },
-#line 671 "chapters/18-pup-disk.nw"
+#line 740 "chapters/18-pup-disk.nw"
 	{ "disk", disk_suite, 0 },
 	{ "disk-beyond", disk_beyond, 1 },
 #line 1524 "chapters/23-launcher-mmio.nw"

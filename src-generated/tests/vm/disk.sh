@@ -9,7 +9,7 @@ expect 0 whelp --disk /guests/disk.img,ro --disk /tmp/scratch.img $pup -- disk
 echo "$out" | grep '^pup-test\|^pup: virtio: disk' | sed 's/^/    | /'
 expect_stdout "pup: virtio: disk 0: virtio-blk at"
 expect_stdout "pup: virtio: disk 1: virtio-blk at"
-expect_stdout "pup-test: ok - every program on disk 0 is the embedded one"
+expect_stdout "pup-test: ok - every file on disk 0 reads whole, to its checksum"
 expect_stdout "pup-test: ok - a write to disk 0 is an I/O error"
 ! has "not ok" "$out" || bad "a test in the guest failed"
 expect_quiet

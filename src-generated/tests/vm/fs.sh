@@ -6,7 +6,7 @@ load_module
 expect 0 whelp --memory 32M /guests/pup.elf -- fs
 echo "$out" | grep '^pup-test' | sed 's/^/    | /'
 expect_stdout "pup-test:   init: "
-expect_stdout "pup-test: ok - every program on the disk is the embedded one"
+expect_stdout "pup-test: ok - every file reads to its length and its checksum"
 expect_stdout "pup-test: all 6 passed"
 ! has "not ok" "$out" || bad "a test in the guest failed"
 expect_quiet

@@ -24,7 +24,7 @@ expect 5 whelp /guests/pup.elf -- nosuch words
 expect_stdout "pup: unknown command 'nosuch'; the commands are: hello run paging"
 expect_stderr "whelp: the guest reported a failure: an unknown command"
 expect 5 whelp /guests/pup.elf -- run nosuch
-expect_stdout "pup: there is no program 'nosuch'; the programs are:"
+expect_stdout "pup: there is no program 'nosuch'; the files are:"
 expect_stdout " init "
 expect_stdout "init: cannot start nosuch"
 expect_stderr "whelp: the guest reported a failure: init failed"
