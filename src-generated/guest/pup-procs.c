@@ -442,6 +442,16 @@ struct pupfs *files_root(void)
 		printk("pup: files: from virtio disk 0\n");
 		return &root_fs;
 	}
+	if (pup_boot.module_size) {
+		root_memdisk.image = __va(pup_boot.module_pa);
+		root_memdisk.sectors = pup_boot.module_size / PUPFS_SECTOR_SIZE;
+		root_memdisk.damage = PUPFS_NO_DAMAGE;
+		if (pupfs_mount(&root_fs, memdisk_read, &root_memdisk,
+				root_memdisk.sectors) == 0) {
+			printk("pup: files: from the boot module\n");
+			return &root_fs;
+		}
+	}
 	root_memdisk.image = pup_disk;
 	root_memdisk.sectors = (pup_disk_end - pup_disk) / PUPFS_SECTOR_SIZE;
 	root_memdisk.damage = PUPFS_NO_DAMAGE;
@@ -454,7 +464,7 @@ struct pupfs *files_root(void)
 	root_state = -1;
 	return 0;
 }
-#line 287 "chapters/18-pup-disk.nw"
+#line 297 "chapters/18-pup-disk.nw"
 const struct pup_program *program_find(const char *name)
 {
 	static struct pup_program found;
@@ -484,7 +494,7 @@ const struct pup_program *program_find(const char *name)
 	found.file = e;
 	return &found;
 }
-#line 325 "chapters/18-pup-disk.nw"
+#line 335 "chapters/18-pup-disk.nw"
 int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
 		 whelp_u32 len)
 {
@@ -492,7 +502,7 @@ int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
 
 	return n >= 0 && (whelp_u32)n == len ? 0 : -1;
 }
-#line 345 "chapters/18-pup-disk.nw"
+#line 355 "chapters/18-pup-disk.nw"
 struct open_file {
 	int pid;			/* its owner's; any other: closed */
 	const struct pupfs_entry *file;
@@ -510,7 +520,7 @@ static struct open_file *open_file(whelp_u32 fd)
 	f = &open_files[current - procs][fd - PUP_FD_MAX];
 	return f->pid == current->pid ? f : 0;
 }
-#line 371 "chapters/18-pup-disk.nw"
+#line 381 "chapters/18-pup-disk.nw"
 static int sys_open(whelp_u32 name_va)
 {
 	struct open_file *row = open_files[current - procs];
@@ -534,7 +544,7 @@ static int sys_open(whelp_u32 name_va)
 		}
 	return -1;
 }
-#line 403 "chapters/18-pup-disk.nw"
+#line 413 "chapters/18-pup-disk.nw"
 static int sys_file_read(whelp_u32 fd, whelp_u32 buf, whelp_u32 len)
 {
 	static whelp_u8 chunk[PUPFS_SECTOR_SIZE];
@@ -568,7 +578,7 @@ static int sys_file_close(whelp_u32 fd)
 	f->pid = 0;
 	return 0;
 }
-#line 442 "chapters/18-pup-disk.nw"
+#line 452 "chapters/18-pup-disk.nw"
 static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 {
 	const struct pupfs_entry *e;
@@ -584,7 +594,7 @@ static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 	memcpy((void *)entry_va, &d, sizeof(d));
 	return 0;
 }
-#line 466 "chapters/18-pup-disk.nw"
+#line 476 "chapters/18-pup-disk.nw"
 static int file_syscall(struct pup_regs *r)
 {
 	switch (r->eax) {

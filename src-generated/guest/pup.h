@@ -14,11 +14,11 @@ extern struct whelp_shared pup_shared;
 #define PTE_INDEX(va)	(((whelp_u32)(va) >> WHELP_PAGE_SHIFT) & \
 			 (WHELP_PTRS_PER_TABLE - 1))
 #define KERNEL_PGD_FIRST PGD_INDEX(WHELP_KERNEL_ADDRESS)
-#line 224 "chapters/11-pup-paging.nw"
+#line 244 "chapters/11-pup-paging.nw"
 whelp_u32 page_alloc(void);		/* physical address, zeroed */
 void page_free(whelp_u32 pa);
 whelp_u32 pages_free(void);
-#line 292 "chapters/11-pup-paging.nw"
+#line 312 "chapters/11-pup-paging.nw"
 struct pup_aspace {
 	whelp_u32 *pgdir;	/* its page directory, in the kernel map */
 	int fresh;		/* never loaded: nothing announced yet */
@@ -40,7 +40,7 @@ void aspace_map_queued(struct pup_aspace *as, whelp_u32 va, whelp_u32 pa,
 whelp_u32 aspace_unmap(struct pup_aspace *as, whelp_u32 va);
 void aspace_protect(struct pup_aspace *as, whelp_u32 va, whelp_u32 flags);
 volatile whelp_u32 *aspace_pte(struct pup_aspace *as, whelp_u32 va);
-#line 895 "chapters/11-pup-paging.nw"
+#line 915 "chapters/11-pup-paging.nw"
 /* pup-tests.c */
 void pup_run_tests(const char *cmdline);
 int first_word_is(const char *cmdline, const char *word);
@@ -221,7 +221,7 @@ struct pup_memdisk {
 #define PUPFS_NO_DAMAGE	0xffffffffu
 extern const whelp_u8 pup_disk[], pup_disk_end[];
 int memdisk_read(void *ctx, whelp_u32 sector, void *buf);
-#line 270 "chapters/18-pup-disk.nw"
+#line 280 "chapters/18-pup-disk.nw"
 struct pupfs;
 struct pupfs *files_root(void);
 #line 322 "chapters/10-pup-boot.nw"
