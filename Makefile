@@ -170,10 +170,9 @@ $(B)/guest/%.elf: $(G)/guest/%.ld $$(addprefix $(B)/guest/,$$(addsuffix .o,$$(no
 # ---------------------------------------------------------------- programs
 # pup's programs (chapter 14): each user/NAME.c but the library's
 # user/lib-*.[cS] is one static ELF program, linked at 0x08048000 by
-# user/user.ld with the whole library, stripped. pup-programs.S embeds
-# them all in pup's image with .incbin: it is assembled with the list of
-# names in PUP_PROGRAMS and the programs' directory on the assembler's
-# include path. Programs may use the x87 unit, never SSE.
+# user/user.ld with the whole library, stripped. They are files of
+# build/guest/disk.img (below), pup's disk, not part of pup's image.
+# Programs may use the x87 unit, never SSE.
 USER_CFLAGS := -m32 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mfpmath=387 \
 	-O2 -g $(WARN) -I$(G)/user -I$(G)/guest
@@ -190,9 +189,6 @@ $(B)/user/%.o: $(G)/user/%.S
 	$(call quiet,AS,$@)$(CC) $(USER_CFLAGS) -c $< -o $@
 $(B)/user/%.elf: $(B)/user/%.o $(USER_LIB) $(G)/user/user.ld
 	$(call quiet,LD,$@)$(LD) $(GUEST_LDFLAGS) -s -T $(G)/user/user.ld -o $@ $< $(USER_LIB)
-$(B)/guest/pup-programs.o: $(USER_PROGS)
-$(B)/guest/pup-programs.o: GUEST_CFLAGS += -Wa,-I$(B)/user \
-	-DPUP_PROGRAMS=$(subst $(empty) $(empty),$(comma),$(USER_NAMES))
 
 # ---------------------------------------------------------------- pupfs
 # The chapter "A file system to read": mkpupfs, a program of the build
@@ -215,9 +211,6 @@ $(B)/disk/readme: Makefile
 $(B)/guest/disk.img: $(B)/tools/mkpupfs $(DISK_FILES)
 	@mkdir -p $(@D)
 	$(call quiet,MKPUPFS,$@)$(B)/tools/mkpupfs $@ $(DISK_FILES)
-# Until pup has a block device, it carries the disk in its image too.
-$(B)/guest/pup-disk.o: $(B)/guest/disk.img
-$(B)/guest/pup-disk.o: GUEST_CFLAGS += -Wa,-I$(B)/guest
 
 # ---------------------------------------------------------------- tests
 # Every unit test links the Launcher's library, compiled once into

@@ -44,7 +44,7 @@ void pup_main(const struct pup_platform *p, whelp_u32 boot_arg)
 	vio_init();
 #line 293 "chapters/10-pup-boot.nw"
 	pup_run_tests(boot->cmdline);
-#line 1195 "chapters/13-pup-processes.nw"
+#line 1200 "chapters/13-pup-processes.nw"
 	if (first_word_is(boot->cmdline, "run") &&
 	    procs_run(boot->cmdline + 3) != 0)
 		platform->shutdown("init failed", WHELP_SHUTDOWN_FAILED);

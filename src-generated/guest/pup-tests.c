@@ -705,7 +705,7 @@ static void irqwait_suite(void)
 		irq_disable();
 	}
 }
-#line 1101 "chapters/14-pup-programs.nw"
+#line 1079 "chapters/14-pup-programs.nw"
 static struct proc_end run_program(const char *name, const char *arg)
 {
 	struct proc_end end = { .pid = -1, .status = -1 };
@@ -715,7 +715,7 @@ static struct proc_end run_program(const char *name, const char *arg)
 		printk("pup-test:   %s %s did not run\n", name, arg);
 	return end;
 }
-#line 1120 "chapters/14-pup-programs.nw"
+#line 1098 "chapters/14-pup-programs.nw"
 static void test_spawn(void)
 {
 	check_eq(run_program("status", "42").status, 42,
@@ -725,7 +725,7 @@ static void test_spawn(void)
 	check_eq(proc_spawn("nosuch", "", 0), -1,
 		 "an unknown program cannot be started");
 }
-#line 1144 "chapters/14-pup-programs.nw"
+#line 1122 "chapters/14-pup-programs.nw"
 static void test_preemption(void)
 {
 	whelp_u32 start = pup_uptime_ms(), took, total;
@@ -746,7 +746,7 @@ static void test_preemption(void)
 	check(total && ea.ticks * 4 >= total && eb.ticks * 4 >= total,
 	      "  ... each with a fair share of the ticks");
 }
-#line 1174 "chapters/14-pup-programs.nw"
+#line 1152 "chapters/14-pup-programs.nw"
 static void test_sleep(void)
 {
 	int s, sp;
@@ -760,7 +760,7 @@ static void test_sleep(void)
 	proc_wait_kernel(sp, &espin);
 	check_eq(es.status, 0, "a sleeper wakes on time beside a spinner");
 }
-#line 1201 "chapters/14-pup-programs.nw"
+#line 1179 "chapters/14-pup-programs.nw"
 static void test_bad_deeds(void)
 {
 	static const struct {
@@ -797,7 +797,7 @@ static void test_bad_deeds(void)
 	check(end.status >= 0 && end.status < PUP_KILLED,
 	      "  ... while another process runs on to its end");
 }
-#line 1248 "chapters/14-pup-programs.nw"
+#line 1226 "chapters/14-pup-programs.nw"
 static void test_fpu(void)
 {
 	whelp_u32 traps = fpu_nm_traps;
@@ -817,7 +817,7 @@ static void test_fpu(void)
 	check(pup_fpu_started_clean(),
 	      "the floating-point unit started in its reset state");
 }
-#line 1283 "chapters/14-pup-programs.nw"
+#line 1261 "chapters/14-pup-programs.nw"
 static void test_syscall_cost(void)
 {
 	whelp_u64 t0 = pup_rdtsc();
@@ -841,7 +841,7 @@ static void test_syscall_cost(void)
 	check(sys_us * 4 < hcall_us * 20,
 	      "a system call costs less than a quarter of a hypercall");
 }
-#line 1325 "chapters/14-pup-programs.nw"
+#line 1303 "chapters/14-pup-programs.nw"
 static void test_family(void)
 {
 	struct proc_end end;
@@ -864,7 +864,7 @@ static void test_full_table(void)
 		reaped++;
 	check_eq(reaped, n, "  ... and they all end");
 }
-#line 1356 "chapters/14-pup-programs.nw"
+#line 1334 "chapters/14-pup-programs.nw"
 static void test_stack_growth(void)
 {
 	whelp_u32 grown = stack_pages_grown;
@@ -895,7 +895,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1393 "chapters/14-pup-programs.nw"
+#line 1371 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -1067,7 +1067,7 @@ static void virtio_head_beyond(void)
 	printk("pup-test: offering head %u\n", VIO_QUEUE_SIZE);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 1656 "chapters/17-pup-fs.nw"
+#line 1629 "chapters/17-pup-fs.nw"
 #include "pupfs.h"
 
 static int same_bytes(const whelp_u8 *a, const whelp_u8 *b, whelp_u32 n)
@@ -1144,7 +1144,7 @@ static void fs_suite(void)
 	check_eq(err, PUPFS_EDIR, "a damaged directory does not mount");
 	check_eq(fs.files, 0, "and leaves no files");
 }
-#line 578 "chapters/18-pup-disk.nw"
+#line 574 "chapters/18-pup-disk.nw"
 static void disk_suite(void)
 {
 	static whelp_u8 sector[VIO_BLK_SECTOR], again[VIO_BLK_SECTOR];
@@ -1201,7 +1201,7 @@ static void disk_suite(void)
 	}
 	check(rw->dev->interrupts != before, "the disk's interrupt arrived");
 }
-#line 642 "chapters/18-pup-disk.nw"
+#line 638 "chapters/18-pup-disk.nw"
 static void disk_beyond(void)
 {
 	static whelp_u8 sector[VIO_BLK_SECTOR];
@@ -1213,7 +1213,7 @@ static void disk_beyond(void)
 	vio_blk_request(&vio_blk[0], VIO_BLK_T_IN, vio_blk[0].sectors, sector,
 			VIO_BLK_SECTOR);
 }
-#line 734 "chapters/18-pup-disk.nw"
+#line 730 "chapters/18-pup-disk.nw"
 static void files_suite(void)
 {
 	check_eq(run_program("filebad", "").status, 0,
@@ -1320,7 +1320,7 @@ static const struct pup_suite suites[] = {
 #line 1402 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1402 "chapters/14-pup-programs.nw"
+#line 1380 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 603 "chapters/16-pup-virtio.nw"
@@ -1333,11 +1333,11 @@ static const struct pup_suite suites[] = {
 	{ "virtio-narrow-store", virtio_narrow_store, 1 },
 	{ "virtio-loop", virtio_loop, 1 },
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
-#line 1735 "chapters/17-pup-fs.nw"
+#line 1711 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
-#line 746 "chapters/18-pup-disk.nw"
+#line 742 "chapters/18-pup-disk.nw"
 	{ "files", files_suite, 0 },
-#line 750 "chapters/18-pup-disk.nw"
+#line 746 "chapters/18-pup-disk.nw"
 	{ "disk", disk_suite, 0 },
 	{ "disk-beyond", disk_beyond, 1 },
 #line 1524 "chapters/23-launcher-mmio.nw"

@@ -178,7 +178,7 @@ void fpu_force_eager(void);
 void procs_init(void);
 int pup_boot_wants_procs(const char *cmdline);
 int procs_run(const char *args);
-#line 1266 "chapters/13-pup-processes.nw"
+#line 1271 "chapters/13-pup-processes.nw"
 /* pup-string.c */
 void *memcpy(void *dst, const void *src, unsigned int n);
 void *memset(void *dst, int c, unsigned int n);
@@ -193,7 +193,7 @@ void strlcpy(char *dst, const char *src, unsigned int size);
 #define USER_STACK_LOW	(USER_STACK_TOP - USER_STACK_PAGES * WHELP_PAGE_SIZE)
 #define USER_STACK_MAX_PAGES 64
 #define USER_STACK_LIMIT (USER_STACK_TOP - USER_STACK_MAX_PAGES * WHELP_PAGE_SIZE)
-#line 371 "chapters/14-pup-programs.nw"
+#line 359 "chapters/14-pup-programs.nw"
 struct pup_program {
 	const char *name;
 	whelp_u32 size;			/* the ELF file's length in bytes */
@@ -205,23 +205,20 @@ int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
 		 whelp_u32 len);
 int program_load(struct pup_aspace *as, const struct pup_program *prog,
 		 const char *arg, whelp_u32 *eip, whelp_u32 *esp);
-#line 628 "chapters/14-pup-programs.nw"
+#line 606 "chapters/14-pup-programs.nw"
 extern whelp_u32 stack_pages_grown;
 int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
 #line 379 "chapters/16-pup-virtio.nw"
 void vio_init(void);			/* find and start virtio devices */
-#line 877 "chapters/17-pup-fs.nw"
+#line 857 "chapters/17-pup-fs.nw"
 /* pup-memdisk.c: a pupfs disk in memory (the chapter "A file system to
  * read") */
 struct pup_memdisk {
 	const whelp_u8 *image;
 	whelp_u32 sectors;
-	whelp_u32 damage;	/* the byte to flip, or PUPFS_NO_DAMAGE */
 };
-#define PUPFS_NO_DAMAGE	0xffffffffu
-extern const whelp_u8 pup_disk[], pup_disk_end[];
 int memdisk_read(void *ctx, whelp_u32 sector, void *buf);
-#line 280 "chapters/18-pup-disk.nw"
+#line 276 "chapters/18-pup-disk.nw"
 struct pupfs;
 struct pupfs *files_root(void);
 #line 322 "chapters/10-pup-boot.nw"

@@ -4,8 +4,8 @@
 # exits_of OP SCALE: $ops (operations), $all and $timer (exits) of a run
 # under $launcher (whelp unless set), and $stats, KVM's counts
 exits_of() {
-	expect 0 ${launcher:-whelp} --exits --memory 32M /guests/pup.elf -- \
-		run "pupbench=$2,$1"
+	expect 0 ${launcher:-whelp} --exits --memory 32M $programs \
+		/guests/pup.elf -- run "pupbench=$2,$1"
 	ops=$(echo "$out" | tr -d '\r' |
 		sed -n "s/^bench: $1 [0-9]* cycles, \([0-9]*\) operations\$/\1/p")
 	stats=$(echo "$err" | sed -n 's/^whelp-kvm: kvm: //p')

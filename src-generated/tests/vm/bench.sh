@@ -8,7 +8,8 @@ column() {
 }
 echo "bench: pup on Whelp and Linux in the host VM, at scale $scale"
 load_module
-expect 0 whelp --memory 32M /guests/pup.elf -- run "pupbench=$scale,table,curves"
+expect 0 whelp --memory 32M $programs /guests/pup.elf -- \
+	run "pupbench=$scale,table,curves"
 column whelp "$out"
 has "bench: done" "$out" || bad "pupbench did not finish"
 expect 0 whelp --memory 32M /guests/bench.elf
@@ -24,7 +25,7 @@ done
 expect_param pinned_pages 0
 unload_module
 if load_kvm; then
-	expect 0 whelp-kvm --exits --memory 32M /guests/pup.elf -- \
+	expect 0 whelp-kvm --exits --memory 32M $programs /guests/pup.elf -- \
 		run "pupbench=$scale,table,curves"
 	column kvm "$out"
 	has "bench: done" "$out" || bad "pupbench did not finish under KVM"

@@ -32,7 +32,7 @@ suite() {
 	fi
 }
 suite paging 26
-expect 0 whelp-kvm $pup -- run demo
+expect 0 whelp-kvm $programs $pup -- run demo
 expect_stdout "tick: 5"
 expect_stdout "tock: 5"
 expect 3 whelp-kvm $pup -- traps-oops

@@ -38,8 +38,8 @@ bench_check() {
 # exits_of OP SCALE: $ops (operations), $all and $timer (exits) of a run
 # under $launcher (whelp unless set), and $stats, KVM's counts
 exits_of() {
-	expect 0 ${launcher:-whelp} --exits --memory 32M /guests/pup.elf -- \
-		run "pupbench=$2,$1"
+	expect 0 ${launcher:-whelp} --exits --memory 32M $programs \
+		/guests/pup.elf -- run "pupbench=$2,$1"
 	ops=$(echo "$out" | tr -d '\r' |
 		sed -n "s/^bench: $1 [0-9]* cycles, \([0-9]*\) operations\$/\1/p")
 	stats=$(echo "$err" | sed -n 's/^whelp-kvm: kvm: //p')
@@ -93,7 +93,8 @@ exits_per_op() {
 }
 echo "smoke-bench: every benchmark once, at scale 1"
 load_module
-expect 0 whelp --memory 32M /guests/pup.elf -- run "pupbench=1,table,curves"
+expect 0 whelp --memory 32M $programs /guests/pup.elf -- \
+	run "pupbench=1,table,curves"
 bench_check "$out" pup || failures=$((failures + 1))
 expect 0 whelp --memory 32M /guests/bench.elf
 for what in hypercall page-fault; do
