@@ -623,7 +623,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 1528 "chapters/24-launcher-kvm.nw"
+#line 1531 "chapters/24-launcher-kvm.nw"
 static void triple_fault(void)
 {
 	static const whelp_u32 no_idt[2];	/* limit 0, base 0 */
@@ -705,7 +705,7 @@ static void irqwait_suite(void)
 		irq_disable();
 	}
 }
-#line 1079 "chapters/14-pup-programs.nw"
+#line 1085 "chapters/14-pup-programs.nw"
 static struct proc_end run_program(const char *name, const char *arg)
 {
 	struct proc_end end = { .pid = -1, .status = -1 };
@@ -715,7 +715,7 @@ static struct proc_end run_program(const char *name, const char *arg)
 		printk("pup-test:   %s %s did not run\n", name, arg);
 	return end;
 }
-#line 1098 "chapters/14-pup-programs.nw"
+#line 1104 "chapters/14-pup-programs.nw"
 static void test_spawn(void)
 {
 	check_eq(run_program("status", "42").status, 42,
@@ -725,7 +725,7 @@ static void test_spawn(void)
 	check_eq(proc_spawn("nosuch", "", 0), -1,
 		 "an unknown program cannot be started");
 }
-#line 1122 "chapters/14-pup-programs.nw"
+#line 1128 "chapters/14-pup-programs.nw"
 static void test_preemption(void)
 {
 	whelp_u32 start = pup_uptime_ms(), took, total;
@@ -746,7 +746,7 @@ static void test_preemption(void)
 	check(total && ea.ticks * 4 >= total && eb.ticks * 4 >= total,
 	      "  ... each with a fair share of the ticks");
 }
-#line 1152 "chapters/14-pup-programs.nw"
+#line 1158 "chapters/14-pup-programs.nw"
 static void test_sleep(void)
 {
 	int s, sp;
@@ -760,7 +760,7 @@ static void test_sleep(void)
 	proc_wait_kernel(sp, &espin);
 	check_eq(es.status, 0, "a sleeper wakes on time beside a spinner");
 }
-#line 1179 "chapters/14-pup-programs.nw"
+#line 1185 "chapters/14-pup-programs.nw"
 static void test_bad_deeds(void)
 {
 	static const struct {
@@ -797,7 +797,7 @@ static void test_bad_deeds(void)
 	check(end.status >= 0 && end.status < PUP_KILLED,
 	      "  ... while another process runs on to its end");
 }
-#line 1226 "chapters/14-pup-programs.nw"
+#line 1232 "chapters/14-pup-programs.nw"
 static void test_fpu(void)
 {
 	whelp_u32 traps = fpu_nm_traps;
@@ -817,7 +817,7 @@ static void test_fpu(void)
 	check(pup_fpu_started_clean(),
 	      "the floating-point unit started in its reset state");
 }
-#line 1261 "chapters/14-pup-programs.nw"
+#line 1267 "chapters/14-pup-programs.nw"
 static void test_syscall_cost(void)
 {
 	whelp_u64 t0 = pup_rdtsc();
@@ -841,7 +841,7 @@ static void test_syscall_cost(void)
 	check(sys_us * 4 < hcall_us * 20,
 	      "a system call costs less than a quarter of a hypercall");
 }
-#line 1303 "chapters/14-pup-programs.nw"
+#line 1309 "chapters/14-pup-programs.nw"
 static void test_family(void)
 {
 	struct proc_end end;
@@ -864,7 +864,7 @@ static void test_full_table(void)
 		reaped++;
 	check_eq(reaped, n, "  ... and they all end");
 }
-#line 1334 "chapters/14-pup-programs.nw"
+#line 1340 "chapters/14-pup-programs.nw"
 static void test_stack_growth(void)
 {
 	whelp_u32 grown = stack_pages_grown;
@@ -895,7 +895,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1371 "chapters/14-pup-programs.nw"
+#line 1377 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -1320,7 +1320,7 @@ static const struct pup_suite suites[] = {
 #line 1402 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1380 "chapters/14-pup-programs.nw"
+#line 1386 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 603 "chapters/16-pup-virtio.nw"
@@ -1345,7 +1345,7 @@ static const struct pup_suite suites[] = {
 	{ "mmio-empty", mmio_empty, 1 },
 	{ "mmio-straddle", mmio_straddle, 1 },
 	{ "mmio-not-mov", mmio_not_mov, 1 },
-#line 1538 "chapters/24-launcher-kvm.nw"
+#line 1541 "chapters/24-launcher-kvm.nw"
 	{ "triple-fault", triple_fault, 1 },
 #line 307 "chapters/71-lab-08-irq-check.nw"
 	{ "irqwait", irqwait_suite, 0 },

@@ -185,7 +185,7 @@ void *memset(void *dst, int c, unsigned int n);
 unsigned int strlen(const char *s);
 int strcmp(const char *a, const char *b);
 void strlcpy(char *dst, const char *src, unsigned int size);
-#line 61 "chapters/14-pup-programs.nw"
+#line 63 "chapters/14-pup-programs.nw"
 /* pup-elf.c: programs and their loader (the chapter "Programs") */
 #define USER_LOW	WHELP_PAGE_SIZE		/* page 0 stays unmapped */
 #define USER_STACK_TOP	WHELP_KERNEL_ADDRESS
@@ -193,7 +193,7 @@ void strlcpy(char *dst, const char *src, unsigned int size);
 #define USER_STACK_LOW	(USER_STACK_TOP - USER_STACK_PAGES * WHELP_PAGE_SIZE)
 #define USER_STACK_MAX_PAGES 64
 #define USER_STACK_LIMIT (USER_STACK_TOP - USER_STACK_MAX_PAGES * WHELP_PAGE_SIZE)
-#line 359 "chapters/14-pup-programs.nw"
+#line 361 "chapters/14-pup-programs.nw"
 struct pup_program {
 	const char *name;
 	whelp_u32 size;			/* the ELF file's length in bytes */
@@ -205,7 +205,7 @@ int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
 		 whelp_u32 len);
 int program_load(struct pup_aspace *as, const struct pup_program *prog,
 		 const char *arg, whelp_u32 *eip, whelp_u32 *esp);
-#line 606 "chapters/14-pup-programs.nw"
+#line 612 "chapters/14-pup-programs.nw"
 extern whelp_u32 stack_pages_grown;
 int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
 #line 379 "chapters/16-pup-virtio.nw"
