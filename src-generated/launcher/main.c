@@ -185,7 +185,7 @@ int main(int argc, char *argv[])
 		if (mmio_bus_add(&bus, &d, err, sizeof(err)) < 0)
 			return fail(err);
 	}
-#line 339 "chapters/26-launcher-console.nw"
+#line 336 "chapters/26-launcher-console.nw"
 	_Static_assert(CONSOLE_SLOT == 2 + WHELP_DISKS_MAX &&
 		       CONSOLE_SLOT < WHELP_IO_SLOTS - 1,
 		       "the console's slot follows the disks' and is not the last");
@@ -225,7 +225,7 @@ int main(int argc, char *argv[])
 		print_summary(&opts, &info, eip, cs);
 		return finish_stdout();
 	}
-#line 524 "chapters/26-launcher-console.nw"
+#line 521 "chapters/26-launcher-console.nw"
 	if (console_reader_start(&con, STDIN_FILENO, err, sizeof(err)) < 0)
 		return fail(err);
 #line 1729 "chapters/22-launcher-device.nw"
