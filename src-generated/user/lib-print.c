@@ -84,7 +84,7 @@ void print(const char *fmt, ...)
 	write(1, o.buf, o.len);
 }
 
-#line 1255 "chapters/13-pup-processes.nw"
+#line 1323 "chapters/13-pup-processes.nw"
 unsigned int strlen(const char *s)
 {
 	unsigned int n = 0;
