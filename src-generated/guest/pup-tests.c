@@ -1072,7 +1072,7 @@ static void console_suite(void)
 {
 	static const char line[] = "pup-test: a line through virtio-console\n";
 	struct vio_device *d = vio_con.dev;
-	unsigned int writes = vio_con.writes, bytes = vio_con.out_bytes;
+	unsigned int writes, bytes;
 
 	if (!d) {
 		printk("pup-test: no virtio-console device on %s\n",
@@ -1085,6 +1085,8 @@ static void console_suite(void)
 		 VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK |
 		 VIRTIO_S_DRIVER_OK, "it is running: DRIVER_OK");
 	check(console_out == vio_console_out, "the console is on the device");
+	writes = vio_con.writes;
+	bytes = vio_con.out_bytes;
 	printk("%s", line);
 	check_eq(vio_con.writes, writes + 1, "a line is one write");
 	check_eq(vio_con.out_bytes, bytes + sizeof(line) - 1,
@@ -1352,7 +1354,7 @@ static const struct pup_suite suites[] = {
 	{ "virtio-narrow-store", virtio_narrow_store, 1 },
 	{ "virtio-loop", virtio_loop, 1 },
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
-#line 989 "chapters/16-pup-virtio.nw"
+#line 991 "chapters/16-pup-virtio.nw"
 	{ "console", console_suite, 0 },
 #line 1720 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
