@@ -50,6 +50,12 @@ else
 	bad "CONSOLE_WRITE hypercalls: '$few' for 4 lines, '$many' for 31"
 fi
 
+
+expect 0 sh -c '(sleep 2; echo "a late line"; echo quit) |
+	exec timeout 60 whelp /guests/pup.elf -- run echo'
+expect_stdout "a late line"
+expect_stdout "echo: 17 bytes, 2 lines; quit"
+
 expect_param guests 0
 expect_param pinned_pages 0
 unload_module
