@@ -15,6 +15,7 @@
 #include "options.h"
 #include "report.h"
 #include "run.h"
+#include "terminal.h"
 #include "virtio_blk.h"
 #include "virtio_console.h"
 #include "virtio_mmio.h"
@@ -225,8 +226,9 @@ int main(int argc, char *argv[])
 		print_summary(&opts, &info, eip, cs);
 		return finish_stdout();
 	}
-#line 521 "chapters/26-launcher-console.nw"
-	if (console_reader_start(&con, STDIN_FILENO, err, sizeof(err)) < 0)
+#line 522 "chapters/26-launcher-console.nw"
+	if (terminal_raw(STDIN_FILENO, err, sizeof(err)) < 0 ||
+	    console_reader_start(&con, STDIN_FILENO, err, sizeof(err)) < 0)
 		return fail(err);
 #line 1729 "chapters/22-launcher-device.nw"
 	status = launcher_run(&dev, &bus, STDOUT_FILENO, opts.raw_console,
