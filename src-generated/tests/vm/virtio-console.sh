@@ -56,6 +56,19 @@ expect 0 sh -c '(sleep 2; echo "a late line"; echo quit) |
 expect_stdout "a late line"
 expect_stdout "echo: 17 bytes, 2 lines; quit"
 
+printf 'ls\ncat readme\n  status 3\nnosuch words\nexit\n' > /tmp/typed
+expect 0 sh -c 'exec timeout 60 whelp /guests/pup.elf -- run psh < /tmp/typed'
+echo "$out" | sed 's/^/    | /'
+expect_stdout "psh> ls"
+expect_stdout "readme 70"
+expect_stdout "psh: ls ended with status 0"
+expect_stdout "This is readme, a file of pupfs."
+expect_stdout "psh: cat ended with status 0"
+expect_stdout "psh: status ended with status 3"
+expect_stdout "psh: no program nosuch (ls lists them)"
+expect_stdout "psh: bye"
+expect_stdout "init: pid 2 ended with status 0"
+
 expect_param guests 0
 expect_param pinned_pages 0
 unload_module
