@@ -902,7 +902,7 @@ static void procs_eager_suite(void)
 	test_preemption();
 	test_fpu();
 }
-#line 856 "chapters/16-pup-virtio.nw"
+#line 859 "chapters/16-pup-virtio.nw"
 #include "virtio.h"
 
 static void virtio_suite(void)
@@ -945,7 +945,7 @@ static void virtio_suite(void)
 	check_eq(vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS), 0, "the handler "
 		 "acknowledged it: InterruptStatus 0");
 }
-#line 909 "chapters/16-pup-virtio.nw"
+#line 912 "chapters/16-pup-virtio.nw"
 static struct vio_device *vio_or_panic(void)
 {
 	if (!vio_rng)
@@ -980,7 +980,7 @@ static void virtio_buffer_outside(void)
 	printk("pup-test: offering 64 bytes at 0x%x\n", pup_boot.mem_size - 8);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 954 "chapters/16-pup-virtio.nw"
+#line 957 "chapters/16-pup-virtio.nw"
 static void vio_offer(struct vio_queue *q, unsigned short head)
 {
 	unsigned short slot = q->avail->idx;
@@ -1067,7 +1067,7 @@ static void virtio_head_beyond(void)
 	printk("pup-test: offering head %u\n", VIO_QUEUE_SIZE);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 1063 "chapters/16-pup-virtio.nw"
+#line 1066 "chapters/16-pup-virtio.nw"
 static void console_suite(void)
 {
 	static const char line[] = "pup-test: a line through virtio-console\n";
@@ -1345,7 +1345,7 @@ static const struct pup_suite suites[] = {
 #line 1406 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 1044 "chapters/16-pup-virtio.nw"
+#line 1047 "chapters/16-pup-virtio.nw"
 	{ "virtio", virtio_suite, 0 },
 	{ "virtio-bad-queue", virtio_bad_queue, 1 },
 	{ "virtio-buffer-outside", virtio_buffer_outside, 1 },
@@ -1355,7 +1355,7 @@ static const struct pup_suite suites[] = {
 	{ "virtio-narrow-store", virtio_narrow_store, 1 },
 	{ "virtio-loop", virtio_loop, 1 },
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
-#line 1099 "chapters/16-pup-virtio.nw"
+#line 1102 "chapters/16-pup-virtio.nw"
 	{ "console", console_suite, 0 },
 #line 1720 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },

@@ -208,7 +208,7 @@ int program_load(struct pup_aspace *as, const struct pup_program *prog,
 #line 631 "chapters/14-pup-programs.nw"
 extern whelp_u32 stack_pages_grown;
 int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
-#line 819 "chapters/16-pup-virtio.nw"
+#line 822 "chapters/16-pup-virtio.nw"
 void vio_init(void);			/* find and start virtio devices */
 #line 877 "chapters/17-pup-fs.nw"
 /* pup-memdisk.c: a pupfs disk in memory (the chapter "A file system to
