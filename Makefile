@@ -45,7 +45,7 @@ endif
 
 # A chapter edited since the last tangle: tangle again (or warn, without
 # noweb) before anything is built from src-generated/.
-STALE_GOALS := all module launcher guests unit-tests initramfs run shell \
+STALE_GOALS := all module launcher guests unit-tests initramfs run shell shell-guest \
 	check check-unit check-vm bench qemu-gdb fuzzers disk
 ifeq ($(MAKELEVEL),0)
 ifneq ($(if $(MAKECMDGOALS),$(filter $(STALE_GOALS),$(MAKECMDGOALS)),all),)
@@ -84,7 +84,7 @@ VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher launcher-kvm guests unit-tests initramfs book run \
-	shell run-native check check-unit check-vm bench clean distclean \
+	shell shell-guest run-native check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-blk fuzz-hypercalls fuzz-pupfs disk \
 	labs lab-start grade check-labs handout lab-refresh
 
@@ -105,6 +105,7 @@ help:
 	@echo '  run         boot the host VM, run SCENARIO (hello) on the terminal (~40 s)'
 	@echo '              (KVM=1: pup under KVM, scenario kvm; needs CPU=max)'
 	@echo '  shell       boot the host VM to a shell with whelp.ko loaded (Ctrl-A X quits)'
+	@echo '  shell-guest boot the host VM into pup'"'"'s shell psh in a Guest (Ctrl-A X quits)'
 	@echo '  run-native  boot pup as the machine'"'"'s own kernel, no Whelp (CMDLINE=hello)'
 	@echo '  check       every test: unit, distribution, fuzzers, VM, labs (~25 min)'
 	@echo '  check-unit  the Check unit tests only (seconds)'
@@ -269,6 +270,12 @@ run: deps
 shell: deps
 	@$(MAKE) -s all
 	@tests/run-vm.sh --shell
+
+# pup's shell, psh, in a Guest in the host VM (chapter "pup's virtio
+# drivers"): whelp pup.elf -- run psh on the VM's console.
+shell-guest: deps
+	@$(MAKE) -s all
+	@tests/run-vm.sh --guest
 
 # pup on bare (emulated) hardware: the same image, booted by QEMU's
 # multiboot loader (chapter "One kernel, two machines").

@@ -902,7 +902,7 @@ static void procs_eager_suite(void)
 	test_preemption();
 	test_fpu();
 }
-#line 415 "chapters/16-pup-virtio.nw"
+#line 859 "chapters/16-pup-virtio.nw"
 #include "virtio.h"
 
 static void virtio_suite(void)
@@ -945,7 +945,7 @@ static void virtio_suite(void)
 	check_eq(vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS), 0, "the handler "
 		 "acknowledged it: InterruptStatus 0");
 }
-#line 468 "chapters/16-pup-virtio.nw"
+#line 912 "chapters/16-pup-virtio.nw"
 static struct vio_device *vio_or_panic(void)
 {
 	if (!vio_rng)
@@ -980,7 +980,7 @@ static void virtio_buffer_outside(void)
 	printk("pup-test: offering 64 bytes at 0x%x\n", pup_boot.mem_size - 8);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 513 "chapters/16-pup-virtio.nw"
+#line 957 "chapters/16-pup-virtio.nw"
 static void vio_offer(struct vio_queue *q, unsigned short head)
 {
 	unsigned short slot = q->avail->idx;
@@ -1066,6 +1066,40 @@ static void virtio_head_beyond(void)
 	vio_offer(&d->q, VIO_QUEUE_SIZE);
 	printk("pup-test: offering head %u\n", VIO_QUEUE_SIZE);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+}
+#line 1066 "chapters/16-pup-virtio.nw"
+static void console_suite(void)
+{
+	static const char line[] = "pup-test: a line through virtio-console\n";
+	struct vio_device *d = vio_con.dev;
+	unsigned int writes, bytes;
+
+	if (!d) {
+		printk("pup-test: no virtio-console device on %s\n",
+		       platform->name);
+		check(0, "a virtio-console device");
+		return;
+	}
+	check_eq(d->id, VIO_ID_CONSOLE, "the virtio-console device was found");
+	check_eq(vio_read(d, VIRTIO_MMIO_STATUS),
+		 VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK |
+		 VIRTIO_S_DRIVER_OK, "it is running: DRIVER_OK");
+	check(console_out == vio_console_out, "the console is on the device");
+	writes = vio_con.writes;
+	bytes = vio_con.out_bytes;
+	printk("%s", line);
+	writes = vio_con.writes - writes;
+	bytes = vio_con.out_bytes - bytes;
+	check_eq(writes, 1, "a line is one write");
+	check_eq(bytes, sizeof(line) - 1, "of exactly its bytes");
+	check_eq(vio_con.tx.used->idx, vio_con.tx.last_used,
+		 "every write came back");
+	check_eq(vio_con.tx.avail->flags, VIO_AVAIL_NO_INTERRUPT,
+		 "the transmit queue asks for no interrupts");
+	check_eq((unsigned short)(d->q.avail->idx - d->q.last_used),
+		 VIO_CON_RX_BUFS, "four receive buffers are posted");
+	check(d->irq < WHELP_MAX_IRQS && d->irq != WHELP_IRQ_TIMER,
+	      "it has an interrupt line of its own");
 }
 #line 1629 "chapters/17-pup-fs.nw"
 #include "pupfs.h"
@@ -1323,7 +1357,7 @@ static const struct pup_suite suites[] = {
 #line 1386 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 603 "chapters/16-pup-virtio.nw"
+#line 1047 "chapters/16-pup-virtio.nw"
 	{ "virtio", virtio_suite, 0 },
 	{ "virtio-bad-queue", virtio_bad_queue, 1 },
 	{ "virtio-buffer-outside", virtio_buffer_outside, 1 },
@@ -1333,6 +1367,8 @@ static const struct pup_suite suites[] = {
 	{ "virtio-narrow-store", virtio_narrow_store, 1 },
 	{ "virtio-loop", virtio_loop, 1 },
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
+#line 1102 "chapters/16-pup-virtio.nw"
+	{ "console", console_suite, 0 },
 #line 1711 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
 #line 742 "chapters/18-pup-disk.nw"

@@ -137,6 +137,7 @@ int pup_boot_wants_traps(const char *cmdline);
 enum proc_state {
 	PROC_FREE,
 	PROC_RUNNABLE,		/* in the run queue, or running */
+	PROC_READING,		/* for the console's input */
 	PROC_SLEEPING,		/* until wake_at */
 	PROC_WAITING,		/* for a child to end */
 	PROC_ZOMBIE,		/* ended; status says how */
@@ -156,11 +157,11 @@ struct proc {
 	whelp_u32 ticks;	/* clock ticks that found it running */
 	whelp_u8 fpu[512] __attribute__((aligned(16)));	/* its FPU state */
 };
-#line 148 "chapters/13-pup-processes.nw"
+#line 149 "chapters/13-pup-processes.nw"
 extern struct proc *current;
-#line 482 "chapters/13-pup-processes.nw"
+#line 483 "chapters/13-pup-processes.nw"
 int proc_spawn(const char *name, const char *arg, int parent);
-#line 563 "chapters/13-pup-processes.nw"
+#line 564 "chapters/13-pup-processes.nw"
 struct proc_end {
 	int pid, status;
 	whelp_u32 ticks;
@@ -169,16 +170,18 @@ struct proc_end {
 
 int proc_wait_kernel(int pid, struct proc_end *end);
 void proc_exit(int status) __attribute__((noreturn));
-#line 929 "chapters/13-pup-processes.nw"
+#line 829 "chapters/13-pup-processes.nw"
+void proc_console_input(void);	/* the console has input: wake readers */
+#line 997 "chapters/13-pup-processes.nw"
 extern whelp_u32 fpu_nm_traps;
 int pup_fpu_lazy(void);
 int pup_fpu_started_clean(void);
 void fpu_force_eager(void);
-#line 1137 "chapters/13-pup-processes.nw"
+#line 1205 "chapters/13-pup-processes.nw"
 void procs_init(void);
 int pup_boot_wants_procs(const char *cmdline);
 int procs_run(const char *args);
-#line 1271 "chapters/13-pup-processes.nw"
+#line 1339 "chapters/13-pup-processes.nw"
 /* pup-string.c */
 void *memcpy(void *dst, const void *src, unsigned int n);
 void *memset(void *dst, int c, unsigned int n);
@@ -208,7 +211,7 @@ int program_load(struct pup_aspace *as, const struct pup_program *prog,
 #line 612 "chapters/14-pup-programs.nw"
 extern whelp_u32 stack_pages_grown;
 int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
-#line 379 "chapters/16-pup-virtio.nw"
+#line 822 "chapters/16-pup-virtio.nw"
 void vio_init(void);			/* find and start virtio devices */
 #line 857 "chapters/17-pup-fs.nw"
 /* pup-memdisk.c: a pupfs disk in memory (the chapter "A file system to

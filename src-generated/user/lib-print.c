@@ -84,7 +84,7 @@ void print(const char *fmt, ...)
 	write(1, o.buf, o.len);
 }
 
-#line 1260 "chapters/13-pup-processes.nw"
+#line 1328 "chapters/13-pup-processes.nw"
 unsigned int strlen(const char *s)
 {
 	unsigned int n = 0;

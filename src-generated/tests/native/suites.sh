@@ -69,6 +69,10 @@ boot 2 32 mmio
 said "pup-test: no I/O window, no devices on bare hardware"
 boot 2 32 virtio
 said "pup-test: no virtio-rng device on bare hardware"
+boot 2 32 console
+said "pup-test: no virtio-console device on bare hardware"
+boot 0 32 run echo
+said "echo: 0 bytes, 0 lines; the end of the input"
 : > "$log"
 "$here/boot.sh" --cpu "$cpu" --log "$log" --icount --no-disk \
 	-- run status=0 2>> "$log"
