@@ -246,7 +246,7 @@ static int elapsed(char **argv)
 	       (b.tv_nsec - a.tv_nsec) / 1000000);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
-#line 1458 "chapters/62-bench.nw"
+#line 1457 "chapters/62-bench.nw"
 static uint32_t pread_row(int fd, off_t end, unsigned int bytes,
 			  unsigned int n)
 {
