@@ -85,7 +85,7 @@ GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld)
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher launcher-kvm guests unit-tests initramfs book run \
 	shell run-native check check-unit check-vm bench clean distclean \
-	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-hypercalls fuzz-pupfs disk \
+	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-blk fuzz-hypercalls fuzz-pupfs disk \
 	labs lab-start grade check-labs handout lab-refresh
 
 all: module launcher launcher-kvm guests disk unit-tests initramfs
@@ -349,6 +349,8 @@ FUZZ_LINK_fuzz_options = $(G)/launcher/options.c
 FUZZ_LINK_fuzz_mmio_decode = $(G)/launcher/mmio_decode.c
 FUZZ_LINK_fuzz_virtio = $(G)/launcher/virtio_mmio.c $(G)/launcher/virtqueue.c \
 	$(G)/launcher/virtio_rng.c
+FUZZ_LINK_fuzz_blk = $(G)/launcher/virtio_mmio.c $(G)/launcher/virtqueue.c \
+	$(G)/launcher/virtio_blk.c $(G)/launcher/disk.c
 FUZZ_LINK_fuzz_pupfs = $(G)/guest/pup-fs.c
 
 # fuzz_run HARNESS,NAME: every input of the corpus once, so that a seed
@@ -365,7 +367,7 @@ $(B)/fuzz/%: $(G)/tests/fuzz/%.c $$(FUZZ_LINK_$$*) $(wildcard $(G)/*/*.h)
 	$(call quiet,CC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LINK_$*) -o $@
 
 # make fuzz: the long fuzzers, all of them.
-fuzz: fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-pupfs fuzz-hypercalls
+fuzz: fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-blk fuzz-pupfs fuzz-hypercalls
 
 # The ELF loader's seeds are the real images: the guests and pup's programs.
 fuzz-elf: $(B)/fuzz/fuzz_elf_load $(GUESTS) $(USER_PROGS)
@@ -388,6 +390,12 @@ fuzz-mmio: $(B)/fuzz/fuzz_mmio_decode
 fuzz-virtio: $(B)/fuzz/fuzz_virtio
 	@mkdir -p $(B)/fuzz/corpus-virtio $(B)/fuzz/artifacts
 	$(call fuzz_run,$<,virtio)
+
+# The block device's harness (chapter "The disk") makes its own scratch
+# disk and needs no seeds.
+fuzz-blk: $(B)/fuzz/fuzz_blk
+	@mkdir -p $(B)/fuzz/corpus-blk $(B)/fuzz/artifacts
+	$(call fuzz_run,$<,blk)
 
 # The pupfs reader's seeds are the real disk of pup's programs and a
 # small image (an empty file, one byte, 600 bytes: five sectors), from

@@ -227,6 +227,7 @@ fuzz_tests() {
 	fuzz_run options 10 "the options parser"
 	fuzz_run mmio_decode 10 "the MMIO decoder"
 	fuzz_run virtio 10 "the virtio transport"
+	fuzz_run blk 10 "the block device"
 	fuzz_run pupfs 10 "the pupfs reader" build/fuzz/pupfs-small.img
 }
 

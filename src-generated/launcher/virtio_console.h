@@ -25,6 +25,8 @@ struct virtio_console {
 	size_t held_len;
 	uint64_t in_bytes, out_bytes;	/* given to and taken from the Guest */
 };
+#line 303 "chapters/26-launcher-console.nw"
+#define CONSOLE_SLOT 6u
 
 #line 262 "chapters/26-launcher-console.nw"
 long console_input(struct virtio_console *con, const uint8_t *p, size_t n,
