@@ -200,13 +200,13 @@ function say_kvm(kv, kq, kw, ke, kt,    s) {
 function times(x) {
 	return sprintf(x < 0.1 ? "%.4fx" : "%.2fx", x)
 }
-function mibs(col, k, n,    p, hz, a, m) {
+function mibs(col, k, blk,    p, hz, a, m) {
 	m = 0
 	for (p in pairs)
 		if (("linux", "tsc", p) in v && (col, k, p) in v &&
 		    v[col, k, p] > 0) {
 			hz = v["linux", "tsc", p] * 1000
-			a[++m] = bytes[n] * hz / v[col, k, p] / 1048576
+			a[++m] = bytes[blk] * hz / v[col, k, p] / 1048576
 		}
 	return median(a, m)
 }
