@@ -38,8 +38,14 @@ bench_check() {
 # exits_of OP SCALE: $ops (operations), $all and $timer (exits) of a run
 # under $launcher (whelp unless set), and $stats, KVM's counts
 exits_of() {
-	expect 0 ${launcher:-whelp} --exits --memory 32M $programs \
-		/guests/pup.elf -- run "pupbench=$2,$1"
+	case $1 in
+	blkread* | blkirq*)
+		expect 0 ${launcher:-whelp} --exits --memory 32M $blk_disks \
+			/guests/pup.elf -- blkread "$2" "$1" ;;
+	*)
+		expect 0 ${launcher:-whelp} --exits --memory 32M $programs \
+			/guests/pup.elf -- run "pupbench=$2,$1" ;;
+	esac
 	ops=$(echo "$out" | tr -d '\r' |
 		sed -n "s/^bench: $1 [0-9]* cycles, \([0-9]*\) operations\$/\1/p")
 	stats=$(echo "$err" | sed -n 's/^whelp-kvm: kvm: //p')
