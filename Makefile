@@ -272,7 +272,7 @@ shell: deps
 	@tests/run-vm.sh --shell
 
 # pup's shell, psh, in a Guest in the host VM (chapter "pup's virtio
-# drivers"): whelp pup.elf -- run psh on the VM's console.
+# drivers"): whelp --disk disk.img,ro pup.elf -- run psh on the VM's console.
 shell-guest: deps
 	@$(MAKE) -s all
 	@tests/run-vm.sh --guest
