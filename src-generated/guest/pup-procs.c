@@ -421,7 +421,7 @@ static int user_string(char *buf, whelp_u32 va, whelp_u32 size)
 	}
 	return -1;
 }
-#line 236 "chapters/18-pup-disk.nw"
+#line 240 "chapters/18-pup-disk.nw"
 #include "pupfs.h"
 #include "virtio.h"
 _Static_assert(PUP_FILE_NAME_MAX == PUPFS_NAME_MAX,
@@ -437,7 +437,7 @@ struct pupfs *files_root(void)
 		return root_state > 0 ? &root_fs : 0;
 	root_state = 1;
 	if (vio_blk_count &&
-	    pupfs_mount(&root_fs, vio_blk_read_sector, &vio_blk[0],
+	    pupfs_mount(&root_fs, vio_blk_read_sectors, &vio_blk[0],
 			(whelp_u32)vio_blk[0].sectors) == 0) {
 		printk("pup: files: from virtio disk 0\n");
 		return &root_fs;
@@ -456,10 +456,11 @@ struct pupfs *files_root(void)
 	root_state = -1;
 	return 0;
 }
-#line 293 "chapters/18-pup-disk.nw"
+#line 302 "chapters/18-pup-disk.nw"
 const struct pup_program *program_find(const char *name)
 {
 	static struct pup_program found;
+	static whelp_u8 verified[PUPFS_MAX_FILES];
 	const struct pupfs_entry *e;
 	struct pupfs *fs = files_root();
 	whelp_u32 i;
@@ -476,17 +477,20 @@ const struct pup_program *program_find(const char *name)
 		printk("\n");
 		return 0;
 	}
-	if (pupfs_verify(fs, e) != 0) {
-		printk("pup: cannot load %s: its checksum on the disk is wrong\n",
-		       name);
-		return 0;
+	if (!verified[e - fs->dir]) {
+		if (pupfs_verify(fs, e) != 0) {
+			printk("pup: cannot load %s: its checksum on the disk "
+			       "is wrong\n", name);
+			return 0;
+		}
+		verified[e - fs->dir] = 1;
 	}
 	found.name = e->name;
 	found.size = e->length;
 	found.file = e;
 	return &found;
 }
-#line 331 "chapters/18-pup-disk.nw"
+#line 345 "chapters/18-pup-disk.nw"
 int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
 		 whelp_u32 len)
 {
@@ -494,7 +498,7 @@ int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
 
 	return n >= 0 && (whelp_u32)n == len ? 0 : -1;
 }
-#line 351 "chapters/18-pup-disk.nw"
+#line 365 "chapters/18-pup-disk.nw"
 struct open_file {
 	int pid;			/* its owner's; any other: closed */
 	const struct pupfs_entry *file;
@@ -512,7 +516,7 @@ static struct open_file *open_file(whelp_u32 fd)
 	f = &open_files[current - procs][fd - PUP_FD_MAX];
 	return f->pid == current->pid ? f : 0;
 }
-#line 377 "chapters/18-pup-disk.nw"
+#line 391 "chapters/18-pup-disk.nw"
 static int sys_open(whelp_u32 name_va)
 {
 	struct open_file *row = open_files[current - procs];
@@ -536,7 +540,7 @@ static int sys_open(whelp_u32 name_va)
 		}
 	return -1;
 }
-#line 409 "chapters/18-pup-disk.nw"
+#line 423 "chapters/18-pup-disk.nw"
 static int sys_file_read(whelp_u32 fd, whelp_u32 buf, whelp_u32 len)
 {
 	static whelp_u8 chunk[PUPFS_SECTOR_SIZE];
@@ -570,7 +574,7 @@ static int sys_file_close(whelp_u32 fd)
 	f->pid = 0;
 	return 0;
 }
-#line 448 "chapters/18-pup-disk.nw"
+#line 462 "chapters/18-pup-disk.nw"
 static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 {
 	const struct pupfs_entry *e;
@@ -586,7 +590,7 @@ static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 	memcpy((void *)entry_va, &d, sizeof(d));
 	return 0;
 }
-#line 472 "chapters/18-pup-disk.nw"
+#line 486 "chapters/18-pup-disk.nw"
 static int file_syscall(struct pup_regs *r)
 {
 	switch (r->eax) {

@@ -1101,7 +1101,7 @@ static void console_suite(void)
 	check(d->irq < WHELP_MAX_IRQS && d->irq != WHELP_IRQ_TIMER,
 	      "it has an interrupt line of its own");
 }
-#line 1629 "chapters/17-pup-fs.nw"
+#line 1640 "chapters/17-pup-fs.nw"
 #include "pupfs.h"
 
 static int same_bytes(const whelp_u8 *a, const whelp_u8 *b, whelp_u32 n)
@@ -1133,14 +1133,15 @@ struct damaged_disk {
 	whelp_u32 byte;			/* the byte of the disk to flip */
 };
 
-static int damaged_read(void *ctx, whelp_u32 sector, void *buf)
+static int damaged_read(void *ctx, whelp_u32 sector, whelp_u32 count,
+			void *buf)
 {
 	const struct damaged_disk *d = ctx;
 	whelp_u32 at = sector * PUPFS_SECTOR_SIZE;
 
-	if (d->under->read_sector(d->under->ctx, sector, buf) < 0)
+	if (d->under->read_sectors(d->under->ctx, sector, count, buf) < 0)
 		return -1;
-	if (d->byte - at < PUPFS_SECTOR_SIZE)
+	if (d->byte - at < count * PUPFS_SECTOR_SIZE)
 		((whelp_u8 *)buf)[d->byte - at] ^= 0x01;
 	return 0;
 }
@@ -1178,7 +1179,7 @@ static void fs_suite(void)
 	check_eq(err, PUPFS_EDIR, "a damaged directory does not mount");
 	check_eq(fs.files, 0, "and leaves no files");
 }
-#line 574 "chapters/18-pup-disk.nw"
+#line 588 "chapters/18-pup-disk.nw"
 static void disk_suite(void)
 {
 	static whelp_u8 sector[VIO_BLK_SECTOR], again[VIO_BLK_SECTOR];
@@ -1194,7 +1195,7 @@ static void disk_suite(void)
 		return;
 	check(ro->read_only && !rw->read_only,
 	      "disk 0 is read-only, disk 1 is not");
-	err = pupfs_mount(&fs, vio_blk_read_sector, ro, (whelp_u32)ro->sectors);
+	err = pupfs_mount(&fs, vio_blk_read_sectors, ro, (whelp_u32)ro->sectors);
 	if (err)
 		printk("pup-test:   mount: %s\n", pupfs_strerror(err));
 	check_eq(err, 0, "disk 0 mounts as pupfs");
@@ -1226,8 +1227,10 @@ static void disk_suite(void)
 	check(same_bytes(sector, again, VIO_BLK_SECTOR), "with the same bytes");
 	check_eq(vio_blk_request(rw, VIO_BLK_T_FLUSH, 0, 0, 0), 0,
 		 "a flush is done");
-	check_eq(vio_blk_read_sector(rw, 8, again), -1,
+	check_eq(vio_blk_read_sectors(rw, 8, 1, again), -1,
 		 "the driver refuses a sector past the end");
+	check_eq(vio_blk_read_sectors(rw, 7, 2, again), -1,
+		 "and a run that passes the end");
 	for (i = 0; rw->dev->interrupts == before && i < 100; i++) {
 		halt();
 		irq_enable();
@@ -1235,7 +1238,7 @@ static void disk_suite(void)
 	}
 	check(rw->dev->interrupts != before, "the disk's interrupt arrived");
 }
-#line 638 "chapters/18-pup-disk.nw"
+#line 654 "chapters/18-pup-disk.nw"
 static void disk_beyond(void)
 {
 	static whelp_u8 sector[VIO_BLK_SECTOR];
@@ -1247,7 +1250,7 @@ static void disk_beyond(void)
 	vio_blk_request(&vio_blk[0], VIO_BLK_T_IN, vio_blk[0].sectors, sector,
 			VIO_BLK_SECTOR);
 }
-#line 730 "chapters/18-pup-disk.nw"
+#line 746 "chapters/18-pup-disk.nw"
 static void files_suite(void)
 {
 	check_eq(run_program("filebad", "").status, 0,
@@ -1484,11 +1487,11 @@ static const struct pup_suite suites[] = {
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
 #line 1102 "chapters/16-pup-virtio.nw"
 	{ "console", console_suite, 0 },
-#line 1711 "chapters/17-pup-fs.nw"
+#line 1723 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
-#line 742 "chapters/18-pup-disk.nw"
+#line 758 "chapters/18-pup-disk.nw"
 	{ "files", files_suite, 0 },
-#line 746 "chapters/18-pup-disk.nw"
+#line 762 "chapters/18-pup-disk.nw"
 	{ "disk", disk_suite, 0 },
 	{ "disk-beyond", disk_beyond, 1 },
 #line 1524 "chapters/23-launcher-mmio.nw"

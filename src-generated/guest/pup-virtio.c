@@ -131,7 +131,7 @@ int vio_rng_read(void *buf, whelp_u32 len)
 	q->last_used++;
 	return (int)got;
 }
-#line 68 "chapters/18-pup-disk.nw"
+#line 70 "chapters/18-pup-disk.nw"
 struct vio_blk vio_blk[VIO_BLK_DISKS];
 unsigned int vio_blk_count;
 
@@ -178,7 +178,7 @@ static void vio_blk_probe(struct vio_device *d)
 	       b->read_only ? ", read-only" : "");
 	vio_blk_count++;
 }
-#line 133 "chapters/18-pup-disk.nw"
+#line 135 "chapters/18-pup-disk.nw"
 static struct {
 	whelp_u32 type, reserved;
 	whelp_u64 sector;
@@ -225,14 +225,16 @@ int vio_blk_request(struct vio_blk *b, whelp_u32 type, whelp_u64 sector,
 	return vio_blk_status;
 }
 
-int vio_blk_read_sector(void *ctx, whelp_u32 sector, void *buf)
+int vio_blk_read_sectors(void *ctx, whelp_u32 sector, whelp_u32 count,
+			 void *buf)
 {
 	struct vio_blk *b = ctx;
 
-	if (sector >= b->sectors)
+	if (count == 0 || sector >= b->sectors || count > b->sectors - sector ||
+	    count > 0xffffffffu / VIO_BLK_SECTOR)
 		return -1;
 	return vio_blk_request(b, VIO_BLK_T_IN, sector, buf,
-			       VIO_BLK_SECTOR) == 0 ? 0 : -1;
+			       count * VIO_BLK_SECTOR) == 0 ? 0 : -1;
 }
 #line 394 "chapters/16-pup-virtio.nw"
 struct vio_console vio_con;

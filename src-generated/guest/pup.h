@@ -213,15 +213,15 @@ extern whelp_u32 stack_pages_grown;
 int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
 #line 822 "chapters/16-pup-virtio.nw"
 void vio_init(void);			/* find and start virtio devices */
-#line 857 "chapters/17-pup-fs.nw"
+#line 866 "chapters/17-pup-fs.nw"
 /* pup-memdisk.c: a pupfs disk in memory (the chapter "A file system to
  * read") */
 struct pup_memdisk {
 	const whelp_u8 *image;
 	whelp_u32 sectors;
 };
-int memdisk_read(void *ctx, whelp_u32 sector, void *buf);
-#line 276 "chapters/18-pup-disk.nw"
+int memdisk_read(void *ctx, whelp_u32 sector, whelp_u32 count, void *buf);
+#line 280 "chapters/18-pup-disk.nw"
 struct pupfs;
 struct pupfs *files_root(void);
 #line 322 "chapters/10-pup-boot.nw"

@@ -61,7 +61,7 @@ whelp_u32 vio_read(const struct vio_device *d, whelp_u32 reg);
 void vio_write(const struct vio_device *d, whelp_u32 reg, whelp_u32 v);
 int vio_negotiate(struct vio_device *d);
 int vio_rng_read(void *buf, whelp_u32 len);
-#line 30 "chapters/18-pup-disk.nw"
+#line 31 "chapters/18-pup-disk.nw"
 #define VIO_ID_BLOCK		2
 #define VIO_BLK_DISKS		4
 #define VIO_BLK_F_RO		5
@@ -83,7 +83,8 @@ extern unsigned int vio_blk_count;
 
 int vio_blk_request(struct vio_blk *b, whelp_u32 type, whelp_u64 sector,
 		    void *buf, whelp_u32 len);
-int vio_blk_read_sector(void *ctx, whelp_u32 sector, void *buf);
+int vio_blk_read_sectors(void *ctx, whelp_u32 sector, whelp_u32 count,
+			 void *buf);
 #line 346 "chapters/16-pup-virtio.nw"
 #define VIO_ID_CONSOLE	3
 #define VIO_CON_RX_BUFS	4	/* receive buffers, descriptors 0 to 3 */

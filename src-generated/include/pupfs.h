@@ -65,10 +65,10 @@ static inline whelp_u32 pupfs_crc32(whelp_u32 crc, const void *buf,
 	}
 	return ~crc;
 }
-#line 480 "chapters/17-pup-fs.nw"
+#line 485 "chapters/17-pup-fs.nw"
 enum pupfs_error {
 	PUPFS_OK = 0,
-	PUPFS_EIO = -1,		/* read_sector failed */
+	PUPFS_EIO = -1,		/* read_sectors failed */
 	PUPFS_EMAGIC = -2,	/* not a pupfs image */
 	PUPFS_EVERSION = -3,	/* a version this reader does not know */
 	PUPFS_ESUPER = -4,	/* the superblock's checksum */
@@ -83,11 +83,12 @@ enum pupfs_error {
 	PUPFS_ECONTENT = -13,	/* the contents' checksum */
 	PUPFS_EINVAL = -14,	/* not a file of this file system */
 };
-#line 462 "chapters/17-pup-fs.nw"
-typedef int pupfs_read_fn(void *ctx, whelp_u32 sector, void *buf);
+#line 466 "chapters/17-pup-fs.nw"
+typedef int pupfs_read_fn(void *ctx, whelp_u32 sector, whelp_u32 count,
+			  void *buf);
 
 struct pupfs {
-	pupfs_read_fn *read_sector;
+	pupfs_read_fn *read_sectors;
 	void *ctx;
 	whelp_u32 sectors;		/* the image's, at most the disk's */
 	whelp_u32 files;
@@ -95,8 +96,8 @@ struct pupfs {
 	struct pupfs_entry dir[PUPFS_MAX_FILES];
 	whelp_u8 sector[PUPFS_SECTOR_SIZE];
 };
-#line 507 "chapters/17-pup-fs.nw"
-int pupfs_mount(struct pupfs *fs, pupfs_read_fn *read_sector, void *ctx,
+#line 512 "chapters/17-pup-fs.nw"
+int pupfs_mount(struct pupfs *fs, pupfs_read_fn *read_sectors, void *ctx,
 		whelp_u32 disk_sectors);
 const struct pupfs_entry *pupfs_file(const struct pupfs *fs, whelp_u32 i);
 const struct pupfs_entry *pupfs_lookup(const struct pupfs *fs,

@@ -58,9 +58,10 @@ expect_stdout "a late line"
 expect_stdout "echo: 17 bytes, 2 lines; quit"
 
 printf 'ls\ncat readme\n  status 3\nnosuch words\nexit\n' > /tmp/typed
-expect 0 sh -c 'exec timeout 60 whelp $programs /guests/pup.elf -- run psh < /tmp/typed'
+expect 0 sh -c 'exec timeout 60 whelp $programs /guests/pup.elf -- run psh \
+	< /tmp/typed'
 echo "$out" | sed 's/^/    | /'
-expect_stdout "psh> ls"
+expect_stdout "psh> cat readme"
 expect_stdout "readme 70"
 expect_stdout "psh: ls ended with status 0"
 expect_stdout "This is readme, a file of pupfs."
