@@ -8,6 +8,12 @@
 
 static void send_mmio(struct whelp_shadow *sh, u32 gpa, u32 eip);
 static int new_top(struct whelp_shadow *sh, u32 gpgdir);
+#ifdef WHELP_PAE
+static bool read_pdptes(struct whelp_shadow *sh, u32 gpgdir,
+			whelp_pte_t *gpdpte);
+static void adopt_pdptes(struct whelp_shadow *sh, int t,
+			 const whelp_pte_t *gpdpte);
+#endif
 
 #line 412 "chapters/45-host-shadow.nw"
 static u32 pgd_index(u32 vaddr)

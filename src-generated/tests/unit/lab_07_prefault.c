@@ -6,7 +6,7 @@
 #include <string.h>
 #include "shim/shim.h"
 
-#line 2773 "chapters/45-host-shadow.nw"
+#line 2779 "chapters/45-host-shadow.nw"
 #define RAM_PFNS 256u
 #define WINDOW_END 272u
 #define BASE 0xff800000u
@@ -57,7 +57,7 @@ static void gput(u32 gpa, whelp_pte_t v)
 	memcpy(shim.mem + gpa, &v, sizeof(v));
 }
 
-#line 2917 "chapters/45-host-shadow.nw"
+#line 2923 "chapters/45-host-shadow.nw"
 #ifdef WHELP_PAE
 #define KPMD 0x38000u
 #define UPMD(gpgdir) ((gpgdir) == GPGD_A ? 0x39000u : \
@@ -83,7 +83,7 @@ static void pgdir_at(u32 gpgdir, u32 vaddr, whelp_pte_t entry)
 	gput(pde_addr(gpgdir, vaddr), entry);
 }
 
-#line 2825 "chapters/45-host-shadow.nw"
+#line 2831 "chapters/45-host-shadow.nw"
 static void pte_at(u32 table, u32 vaddr, whelp_pte_t entry)
 {
 	gput(table + PTE_INDEX(vaddr) * ESZ, entry);
@@ -94,7 +94,7 @@ static whelp_pte_t *shadow(void)
 	return whelp_shadow_current(&shim.sh);
 }
 
-#line 2948 "chapters/45-host-shadow.nw"
+#line 2954 "chapters/45-host-shadow.nw"
 static whelp_pte_t *sde_at(whelp_pte_t *pgdir, u32 vaddr)
 {
 #ifdef WHELP_PAE
@@ -116,7 +116,7 @@ static whelp_pte_t sde_in(whelp_pte_t *pgdir, u32 vaddr)
 	return sde ? *sde : 0;
 }
 
-#line 2837 "chapters/45-host-shadow.nw"
+#line 2843 "chapters/45-host-shadow.nw"
 /* The shadow table entry for vaddr in a shadow directory, or 0. */
 static whelp_pte_t spte_in(whelp_pte_t *pgdir, u32 vaddr)
 {
@@ -161,7 +161,7 @@ static void killedf(const char *fmt, ...)
 	va_end(ap);
 	killed(fragment);
 }
-#line 2977 "chapters/45-host-shadow.nw"
+#line 2983 "chapters/45-host-shadow.nw"
 static void kernel_half(u32 gpgdir)
 {
 	pgdir_at(gpgdir, KADDR, PTAB(0) | PG_PRESENT | PG_RW | PG_ACCESSED);
