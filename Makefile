@@ -45,7 +45,7 @@ endif
 
 # A chapter edited since the last tangle: tangle again (or warn, without
 # noweb) before anything is built from src-generated/.
-STALE_GOALS := all module launcher guests unit-tests initramfs run shell \
+STALE_GOALS := all module launcher guests unit-tests initramfs run shell shell-guest \
 	check check-unit check-vm bench qemu-gdb fuzzers disk
 ifeq ($(MAKELEVEL),0)
 ifneq ($(if $(MAKECMDGOALS),$(filter $(STALE_GOALS),$(MAKECMDGOALS)),all),)
@@ -84,7 +84,7 @@ VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
 .PHONY: qemu-gdb gdb help all deps tangle module launcher launcher-kvm guests unit-tests initramfs book run \
-	shell run-native check check-unit check-vm bench clean distclean \
+	shell shell-guest run-native check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-blk fuzz-hypercalls fuzz-pupfs disk \
 	labs lab-start grade check-labs handout lab-refresh
 
@@ -105,6 +105,7 @@ help:
 	@echo '  run         boot the host VM, run SCENARIO (hello) on the terminal (~40 s)'
 	@echo '              (KVM=1: pup under KVM, scenario kvm; needs CPU=max)'
 	@echo '  shell       boot the host VM to a shell with whelp.ko loaded (Ctrl-A X quits)'
+	@echo '  shell-guest boot the host VM into pup'"'"'s shell psh in a Guest (Ctrl-A X quits)'
 	@echo '  run-native  boot pup as the machine'"'"'s own kernel, no Whelp (CMDLINE=hello)'
 	@echo '  check       every test: unit, distribution, fuzzers, VM, labs (~25 min)'
 	@echo '  check-unit  the Check unit tests only (seconds)'
@@ -170,10 +171,9 @@ $(B)/guest/%.elf: $(G)/guest/%.ld $$(addprefix $(B)/guest/,$$(addsuffix .o,$$(no
 # ---------------------------------------------------------------- programs
 # pup's programs (chapter 14): each user/NAME.c but the library's
 # user/lib-*.[cS] is one static ELF program, linked at 0x08048000 by
-# user/user.ld with the whole library, stripped. pup-programs.S embeds
-# them all in pup's image with .incbin: it is assembled with the list of
-# names in PUP_PROGRAMS and the programs' directory on the assembler's
-# include path. Programs may use the x87 unit, never SSE.
+# user/user.ld with the whole library, stripped. They are files of
+# build/guest/disk.img (below), pup's disk, not part of pup's image.
+# Programs may use the x87 unit, never SSE.
 USER_CFLAGS := -m32 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mfpmath=387 \
 	-O2 -g $(WARN) -I$(G)/user -I$(G)/guest
@@ -190,9 +190,6 @@ $(B)/user/%.o: $(G)/user/%.S
 	$(call quiet,AS,$@)$(CC) $(USER_CFLAGS) -c $< -o $@
 $(B)/user/%.elf: $(B)/user/%.o $(USER_LIB) $(G)/user/user.ld
 	$(call quiet,LD,$@)$(LD) $(GUEST_LDFLAGS) -s -T $(G)/user/user.ld -o $@ $< $(USER_LIB)
-$(B)/guest/pup-programs.o: $(USER_PROGS)
-$(B)/guest/pup-programs.o: GUEST_CFLAGS += -Wa,-I$(B)/user \
-	-DPUP_PROGRAMS=$(subst $(empty) $(empty),$(comma),$(USER_NAMES))
 
 # ---------------------------------------------------------------- pupfs
 # The chapter "A file system to read": mkpupfs, a program of the build
@@ -215,9 +212,6 @@ $(B)/disk/readme: Makefile
 $(B)/guest/disk.img: $(B)/tools/mkpupfs $(DISK_FILES)
 	@mkdir -p $(@D)
 	$(call quiet,MKPUPFS,$@)$(B)/tools/mkpupfs $@ $(DISK_FILES)
-# Until pup has a block device, it carries the disk in its image too.
-$(B)/guest/pup-disk.o: $(B)/guest/disk.img
-$(B)/guest/pup-disk.o: GUEST_CFLAGS += -Wa,-I$(B)/guest
 
 # ---------------------------------------------------------------- tests
 # Every unit test links the Launcher's library, compiled once into
@@ -284,6 +278,12 @@ run: deps
 shell: deps
 	@$(MAKE) -s all
 	@tests/run-vm.sh --shell
+
+# pup's shell, psh, in a Guest in the host VM (chapter "pup's virtio
+# drivers"): whelp --disk disk.img,ro pup.elf -- run psh on the VM's console.
+shell-guest: deps
+	@$(MAKE) -s all
+	@tests/run-vm.sh --guest
 
 # pup on bare (emulated) hardware: the same image, booted by QEMU's
 # multiboot loader (chapter "One kernel, two machines").
@@ -439,12 +439,15 @@ fuzz-hypercalls: deps
 # has SVM or VT-x (the first also counts the exits);
 # each console stays in build/bench/, and tests/bench/report.sh prints the
 # table and writes build/bench/results.dat. The host VM has one processor
-# unless SMP is given, as the native machine has.
+# unless SMP is given, as the native machine has. A scenario of make bench
+# may run 15 minutes (the default 5 is too few on a busy machine), the VM
+# 40.
 BENCH_PAIRS ?= 3
 bench: deps
 	@$(MAKE) -s all
 	@rm -rf $(B)/bench && mkdir -p $(B)/bench
 	@export SMP=$(if $(filter command line environment,$(origin SMP)),$(SMP),1); \
+	export VM_TIMEOUT=2400 VM_ARGS="$(VM_ARGS) whelp.timeout=900"; \
 	for i in $$(seq $(BENCH_PAIRS)); do \
 		echo "bench: pair $$i of $(BENCH_PAIRS): pup natively"; \
 		$(G)/tests/bench/native.sh > $(B)/bench/native-$$i.log 2>&1 || \

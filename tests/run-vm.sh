@@ -5,6 +5,7 @@
 #   run-vm.sh --show NAME[,NAME]  console on the terminal; exit with the
 #                                 scenarios' status (make run)
 #   run-vm.sh --shell             interactive busybox shell (make shell)
+#   run-vm.sh --guest             pup's shell psh in a Guest (make shell-guest)
 #   run-vm.sh --log FILE NAMES    quiet; the console goes to FILE, as it
 #                                 comes (check.sh follows it)
 #   run-vm.sh --check NAMES       only check that the scenarios exist
@@ -124,6 +125,9 @@ case $mode in
 --shell)
 	echo "run-vm: Ctrl-A X quits QEMU; 'exit' in the shell powers the VM off" >&2
 	"${qemu[@]}" -append "$append whelp.run=shell" || true ;;
+--guest)
+	echo "run-vm: Ctrl-A X quits QEMU; 'exit' in psh ends the Guest" >&2
+	"${qemu[@]}" -append "$append quiet whelp.run=guest" || true ;;
 --show)
 	# The console goes to the terminal and to a log that stays. QEMU
 	# runs in the terminal's process group (--foreground), so Ctrl-C

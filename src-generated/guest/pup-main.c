@@ -37,14 +37,14 @@ void pup_main(const struct pup_platform *p, whelp_u32 boot_arg)
 #line 923 "chapters/12-pup-traps.nw"
 	if (pup_boot_wants_traps(boot->cmdline))
 		traps_init();
-#line 1153 "chapters/13-pup-processes.nw"
+#line 1221 "chapters/13-pup-processes.nw"
 	if (pup_boot_wants_procs(boot->cmdline))
 		procs_init();
-#line 383 "chapters/16-pup-virtio.nw"
+#line 826 "chapters/16-pup-virtio.nw"
 	vio_init();
 #line 293 "chapters/10-pup-boot.nw"
 	pup_run_tests(boot->cmdline);
-#line 1195 "chapters/13-pup-processes.nw"
+#line 1268 "chapters/13-pup-processes.nw"
 	if (first_word_is(boot->cmdline, "run") &&
 	    procs_run(boot->cmdline + 3) != 0)
 		platform->shutdown("init failed", WHELP_SHUTDOWN_FAILED);

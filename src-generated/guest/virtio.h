@@ -13,10 +13,11 @@
 
 #define VIO_ID_RNG		4
 
-#line 90 "chapters/16-pup-virtio.nw"
+#line 91 "chapters/16-pup-virtio.nw"
 #define VIO_QUEUE_SIZE	8
 #define VIO_DESC_NEXT	1
 #define VIO_DESC_WRITE	2
+#define VIO_AVAIL_NO_INTERRUPT	1	/* avail->flags: no interrupt, please */
 
 struct vio_desc {
 	whelp_u64 addr;
@@ -45,12 +46,13 @@ struct vio_queue {
 	volatile struct vio_used *used;	/* at 256 */
 	unsigned short last_used;	/* used entries taken so far */
 };
-#line 128 "chapters/16-pup-virtio.nw"
+#line 134 "chapters/16-pup-virtio.nw"
 struct vio_device {
 	whelp_u32 base, irq, id;	/* from the boot information */
 	volatile whelp_u32 *regs;	/* __va(base) */
-	struct vio_queue q;
+	struct vio_queue q;		/* queue 0 */
 	volatile unsigned int interrupts;
+	void (*on_interrupt)(struct vio_device *d);	/* or 0 */
 };
 
 extern struct vio_device *vio_rng;	/* the entropy device, or 0 */
@@ -82,6 +84,29 @@ extern unsigned int vio_blk_count;
 int vio_blk_request(struct vio_blk *b, whelp_u32 type, whelp_u64 sector,
 		    void *buf, whelp_u32 len);
 int vio_blk_read_sector(void *ctx, whelp_u32 sector, void *buf);
+#line 346 "chapters/16-pup-virtio.nw"
+#define VIO_ID_CONSOLE	3
+#define VIO_CON_RX_BUFS	4	/* receive buffers, descriptors 0 to 3 */
+#define VIO_CON_RX_BUF	64	/* bytes in each */
+#define VIO_CON_RING	512	/* input arrived, not read yet */
+#define VIO_CON_TX_BUF	256	/* one write's copy */
 
-#line 57 "chapters/16-pup-virtio.nw"
+struct vio_console {
+	struct vio_device *dev;		/* 0: no console device */
+	struct vio_queue tx;		/* queue 1; queue 0 is dev->q */
+	unsigned char rx_buf[VIO_CON_RX_BUFS][VIO_CON_RX_BUF];
+	char tx_buf[VIO_CON_TX_BUF];
+	char ring[VIO_CON_RING];
+	unsigned int head, count;	/* count bytes of ring, from head */
+	int busy;			/* a write is under way */
+	int broken;			/* the device broke a rule: no input */
+	unsigned int writes, out_bytes, in_bytes;	/* for the tests */
+};
+
+extern struct vio_console vio_con;
+
+unsigned int vio_console_take(char *dst, unsigned int len);
+void vio_console_out(const char *buf, unsigned int len);
+
+#line 58 "chapters/16-pup-virtio.nw"
 #endif

@@ -12,12 +12,22 @@
 #define KVM_BOOT_END		0x2000u		/* the page's end */
 #define KVM_BOOT_MEMORY		0x1u		/* flags: mem_lower/upper */
 #define KVM_BOOT_HAS_CMDLINE	0x4u		/* flags: cmdline */
+#define KVM_BOOT_HAS_MODS	0x8u		/* flags: mods_count/addr */
+#define KVM_BOOT_MODS		0x1040u		/* the list of modules */
 
 struct kvm_multiboot_info {
 	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
+	uint32_t mods_count, mods_addr;
+};
+
+struct kvm_multiboot_module {
+	uint32_t start, end, string, reserved;
 };
 
 int kvm_boot_write(unsigned char *mem, uint32_t mem_size, const char *image,
 		   const char *cmdline, char *err, size_t errlen);
+int kvm_boot_module(unsigned char *mem, uint32_t mem_size, uint32_t low,
+		    const unsigned char *data, size_t size,
+		    char *err, size_t errlen);
 
 #endif

@@ -62,8 +62,14 @@ typedef enum mmio_result virtio_serve_fn(struct virtio_mmio *vm,
 enum mmio_result virtio_mmio_serve(struct virtio_mmio *vm, unsigned int queue,
 				   virtio_serve_fn *serve, char *why,
 				   size_t whylen);
+typedef int virtio_more_fn(const struct virtio_mmio *vm);
+enum mmio_result virtio_mmio_serve_while(struct virtio_mmio *vm,
+					 unsigned int queue,
+					 virtio_serve_fn *serve,
+					 virtio_more_fn *more, char *why,
+					 size_t whylen);
 
-#line 1148 "chapters/25-launcher-virtio.nw"
+#line 1174 "chapters/25-launcher-virtio.nw"
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_RNG_QUEUE_MAX 64u
 
@@ -75,5 +81,5 @@ struct virtio_rng {
 
 void virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *gm,
 		     uint32_t irq, const struct virtio_irq *raise);
-#line 580 "chapters/25-launcher-virtio.nw"
+#line 586 "chapters/25-launcher-virtio.nw"
 #endif

@@ -15,9 +15,10 @@ expect_line() { # FILE PATTERN WHAT
 		status=1
 	fi
 }
-set -- "1 1000 2000" "2 1100 3300" "3 900 1800"
+set -- "1 1000 2000 40960 4096" "2 1100 3300 16384 8192" \
+	"3 900 1800 10240 4096"
 for p in "$@"; do
-	read -r k n w <<< "$p"
+	read -r k n w bw bh <<< "$p"
 	echo "  native: bench: syscall $n cycles, 100 operations" \
 		> "$dir/native-$k.log"
 	{
@@ -25,6 +26,10 @@ for p in "$@"; do
 		echo "  whelp: bench: curve ctx-procs 2 $((w * 10)) cycles," \
 		     "4 operations"
 		echo "  exits: syscall 0.00 0.00"
+		echo "  whelp: bench: blkread4k $bw cycles, 640 operations"
+		echo "  linux: bench: blkread4k $bh cycles, 640 operations"
+		echo "  linux: bench: tsc 1048576 kHz"
+		echo "  exits: blkread4k 1.00 0.02"
 	} > "$dir/whelp-$k.log"
 done
 printf '  whelp: bench: curve guests 1 148 runs/min\r\n' > "$dir/whelp-guests.log"
@@ -48,4 +53,14 @@ expect_line "$dir/results.dat" '^guests 1 nan 148 ' \
 	"the Guests' throughput, from its own log"
 expect_line "$dir/results.dat" '^# units of the curves:.* guests=runs/min' \
 	"the curves' units"
+expect_line "$dir/table.txt" \
+	'^4 KiB requests +250\.0 +1000\.0 +0\.400x +1\.00 +0\.02$' \
+	"the block read's MiB/s, medians of the pairs, and the pairs' ratio"
+expect_line "$dir/table.txt" \
+	'^blkread4k: on Whelp 0\.400x the host VM .*of 3 pairs.*, 1\.00 exits' \
+	"the block read said in words"
+expect_line "$dir/table.txt" '^64 KiB requests +- +- +- +- +-$' \
+	"a block row with no figures, in dashes"
+expect_line "$dir/results.dat" '^blkread 4 nan 250 0\.4 1000 1\.00 0\.02 nan ' \
+	"the data file's block row"
 exit $status

@@ -16,7 +16,10 @@ aspace8	address-space switch, 8 spaces, cache 4
 touch	first touch of a kernel-mapped page
 demand	demand-paged fault, taken by pup
 page-fault	host-resolved fault (bench Guest)
-spawn	spawn and wait, smallest program'
+spawn	spawn and wait, smallest program
+blkread4k	4 KiB requests	4096	blkread4k
+blkread64k	64 KiB requests	65536	blkread64k
+blkirq4k	4 KiB requests, each interrupt taken	4096	blkread4k'
 logs=$(ls "$dir"/native-*.log "$dir"/whelp-*.log 2> /dev/null || true)
 if [ -z "$logs" ]; then
 	echo "report: no logs in $dir" >&2
@@ -37,6 +40,14 @@ fi
 	     "ratio: median of the pairs' whelp/native"
 } > "$dir/results.dat"
 awk -v dat="$dir/results.dat" '
+NR == FNR && $0 ~ /\t.*\t/ {
+	split($0, f, "\t")
+	bkey[++nblocks] = f[1]
+	label[f[1]] = f[2]
+	bytes[f[1]] = f[3]
+	reference[f[1]] = f[4]
+	next
+}
 NR == FNR {
 	split($0, f, "\t")
 	key[++nrows] = f[1]
@@ -131,6 +142,7 @@ END {
 	for (r = 1; r <= nrows; r++)
 		print summary[r]
 	null_exits()
+	block_reads()
 	if (kvm_none != "")
 		print "kvm: no column: " kvm_none
 	print "series x native whelp ratio linux exits timer" \
@@ -187,6 +199,52 @@ function say_kvm(kv, kq, kw, ke, kt,    s) {
 }
 function times(x) {
 	return sprintf(x < 0.1 ? "%.4fx" : "%.2fx", x)
+}
+function mibs(col, k, blk,    p, hz, a, m) {
+	m = 0
+	for (p in pairs)
+		if (("linux", "tsc", p) in v && (col, k, p) in v &&
+		    v[col, k, p] > 0) {
+			hz = v["linux", "tsc", p] * 1000
+			a[++m] = bytes[blk] * hz / v[col, k, p] / 1048576
+		}
+	return median(a, m)
+}
+function block_ratio(k,    p, a, m, ref) {
+	m = 0
+	ref = reference[k]
+	for (p in pairs)
+		if (("whelp", k, p) in v && ("linux", ref, p) in v &&
+		    v["whelp", k, p] > 0)
+			a[++m] = v["linux", ref, p] / v["whelp", k, p]
+	return median(a, m)
+}
+function block_reads(    r, k, w, h, q, e, t, series) {
+	printf "\n%-42s %8s %8s %7s %6s %6s\n", "block read (MiB/s, warm cache)", \
+		"whelp", "host", "w/h", "exits", "timer"
+	for (r = 1; r <= nblocks; r++) {
+		k = bkey[r]
+		w = mibs("whelp", k, k)
+		h = mibs("linux", reference[k], k)
+		q = block_ratio(k)
+		e = k in exits ? exits[k] : "nan"
+		t = k in timer ? timer[k] : "nan"
+		printf "%-42s %8s %8s %7s %6s %6s\n", label[k], shown(w, "%.1f"), \
+			shown(h, "%.1f"), shown(q, "%.3fx"), shown(e, "%.2f"), \
+			shown(t, "%.2f")
+		line[r] = k ": " (q == "nan" ? "no ratio to the host" : \
+			sprintf("on Whelp %.3fx the host VM reading the image" \
+				" (median of %d pairs)", q, npairs)) \
+			(e == "nan" ? "" : sprintf(", %.2f exits per request" \
+				" (%.2f timer)", e, t))
+		series = k
+		sub(/[0-9]+k$/, "", series)
+		row[++nrows_dat] = series " " bytes[k] / 1024 " nan " w " " q " " \
+			h " " e " " t " nan nan nan nan nan"
+	}
+	print ""
+	for (r = 1; r <= nblocks; r++)
+		print line[r]
 }
 function curves(    i, k, name, x, e, t, units, line) {
 	for (i = 1; i <= npoints; i++) {

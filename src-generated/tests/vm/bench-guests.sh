@@ -7,7 +7,7 @@ cat > /tmp/guests.sh << 'EOF2'
 #!/bin/sh
 n=$1
 while [ "$n" -gt 0 ]; do
-	whelp --memory 16M /guests/pup.elf -- run pupbench=2,ctx2,spawn \
+	whelp --memory 16M $programs /guests/pup.elf -- run pupbench=2,ctx2,spawn \
 		> /tmp/guest-$n.out 2>&1 &
 	n=$((n - 1))
 done

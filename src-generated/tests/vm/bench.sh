@@ -6,9 +6,16 @@ scale=10
 column() {
 	echo "$2" | tr -d '\r' | grep '^bench: ' | sed "s/^/  $1: /"
 }
+# blk_image_make: the image both readers read, in the host VM's memory
+blk_image=/tmp/blk.img
+blk_disks="--disk /guests/disk.img,ro --disk $blk_image,ro"
+blk_image_make() {
+	dd if=/dev/urandom of="$blk_image" bs=1M count=16 2> /dev/null
+}
 echo "bench: pup on Whelp and Linux in the host VM, at scale $scale"
 load_module
-expect 0 whelp --memory 32M /guests/pup.elf -- run "pupbench=$scale,table,curves"
+expect 0 whelp --memory 32M $programs /guests/pup.elf -- \
+	run "pupbench=$scale,table,curves"
 column whelp "$out"
 has "bench: done" "$out" || bad "pupbench did not finish"
 expect 0 whelp --memory 32M /guests/bench.elf
@@ -16,6 +23,12 @@ column whelp "$out"
 expect 0 bench_linux "$scale"
 column linux "$out"
 has "bench: done" "$out" || bad "bench_linux did not finish"
+blk_image_make
+expect 0 whelp --memory 32M $blk_disks /guests/pup.elf -- blkread "$scale"
+column whelp "$out"
+expect 0 bench_linux blkread "$blk_image" "$scale"
+column linux "$out"
+rm -f "$blk_image"
 for mib in 16 32 64 128 256; do
 	expect 0 bench_linux elapsed whelp --memory "${mib}M" /guests/pup.elf
 	ms=$(echo "$out" | sed -n 's/^bench: elapsed \([0-9]*\) ms$/\1/p')
@@ -24,7 +37,7 @@ done
 expect_param pinned_pages 0
 unload_module
 if load_kvm; then
-	expect 0 whelp-kvm --exits --memory 32M /guests/pup.elf -- \
+	expect 0 whelp-kvm --exits --memory 32M $programs /guests/pup.elf -- \
 		run "pupbench=$scale,table,curves"
 	column kvm "$out"
 	has "bench: done" "$out" || bad "pupbench did not finish under KVM"

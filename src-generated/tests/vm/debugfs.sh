@@ -29,7 +29,7 @@ same_as_param() {
 }
 
 [ -f $d/totals ] && say "$d/totals exists" || bad "there is no $d/totals"
-whelp --memory 32M /guests/pup.elf -- run spin=4000 > /tmp/dbg.out 2>&1 &
+whelp --memory 32M $programs /guests/pup.elf -- run spin=4000 > /tmp/dbg.out 2>&1 &
 pid=$!
 wait_for_text /tmp/dbg.out "init: started spin" 60 ||
 	bad "the Guest did not start its program"

@@ -9,7 +9,7 @@ expect 0 whelp --disk /guests/disk.img,ro --disk /tmp/scratch.img $pup -- disk
 echo "$out" | grep '^pup-test\|^pup: virtio: disk' | sed 's/^/    | /'
 expect_stdout "pup: virtio: disk 0: virtio-blk at"
 expect_stdout "pup: virtio: disk 1: virtio-blk at"
-expect_stdout "pup-test: ok - every program on disk 0 is the embedded one"
+expect_stdout "pup-test: ok - every file on disk 0 reads whole, to its checksum"
 expect_stdout "pup-test: ok - a write to disk 0 is an I/O error"
 ! has "not ok" "$out" || bad "a test in the guest failed"
 expect_quiet
@@ -19,12 +19,16 @@ if [ "$mark" = "pup wrote this sector" ]; then
 else
 	bad "the scratch disk's sector 3 begins '$mark'"
 fi
-expect 0 whelp --disk /guests/disk.img,ro $pup -- files
+expect 0 whelp $programs $pup -- files
 echo "$out" | grep '^pup-test\|^pup: files' | sed 's/^/    | /'
 expect_stdout "pup: files: from virtio disk 0"
 expect_stdout "pup-test: all 4 passed"
 ! has "not ok" "$out" || bad "a test of the files in the guest failed"
-expect 4 whelp --disk /guests/disk.img,ro $pup -- disk-beyond
+expect 5 whelp $pup -- run status=0
+expect_stdout "pup: files: no disk of programs: none was given"
+expect_stdout "pup: cannot run init: no disk of programs"
+expect_stderr "whelp: the guest reported a failure: init failed"
+expect 4 whelp $programs $pup -- disk-beyond
 expect_stderr "virtio-blk: the chain from head 0: sectors "
 expect_stderr "are beyond the disk's"
 expect 1 whelp --disk /nonexistent.img $pup -- hello

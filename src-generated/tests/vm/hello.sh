@@ -8,7 +8,7 @@ echo "$out" | sed 's/^/    | /'
 expect_stdout "pup: hello from ring 1, 32 MiB of memory"
 expect_stdout "pup: command line: hello"
 expect_quiet
-expect 0 whelp --memory 32M /guests/pup.elf -- run demo
+expect 0 whelp --memory 32M $programs /guests/pup.elf -- run demo
 echo "$out" | sed 's/^/    | /'
 expect_stdout "tick: 5"
 expect_stdout "tock: 5"
@@ -23,14 +23,14 @@ expect_stderr "writing the guest's console output: Bad file descriptor"
 expect 5 whelp /guests/pup.elf -- nosuch words
 expect_stdout "pup: unknown command 'nosuch'; the commands are: hello run paging"
 expect_stderr "whelp: the guest reported a failure: an unknown command"
-expect 5 whelp /guests/pup.elf -- run nosuch
-expect_stdout "pup: there is no program 'nosuch'; the programs are:"
+expect 5 whelp $programs /guests/pup.elf -- run nosuch
+expect_stdout "pup: there is no program 'nosuch'; the files are:"
 expect_stdout " init "
 expect_stdout "init: cannot start nosuch"
 expect_stderr "whelp: the guest reported a failure: init failed"
-expect 5 whelp /guests/pup.elf -- run status=3
+expect 5 whelp $programs /guests/pup.elf -- run status=3
 expect_stdout "init: pid 2 ended with status 3"
-expect 0 whelp /guests/pup.elf -- run status=0
+expect 0 whelp $programs /guests/pup.elf -- run status=0
 expect_quiet
 expect 0 whelp --exits /guests/pup.elf -- hello
 expect_stderr "whelp: exits: hypercall 3 (console_write): "

@@ -32,9 +32,12 @@ suite() {
 	fi
 }
 suite paging 26
-expect 0 whelp-kvm $pup -- run demo
+expect 0 whelp-kvm $programs $pup -- run demo
+expect_stdout "pup: files: from the boot module"
 expect_stdout "tick: 5"
 expect_stdout "tock: 5"
+expect 2 whelp-kvm --disk /guests/disk.img $pup -- run demo
+expect_stderr "whelp-kvm: --disk: one disk, read-only, which the Guest gets"
 expect 3 whelp-kvm $pup -- traps-oops
 expect_stdout "pup: trap 6 (invalid opcode) in the kernel at eip 0x"
 expect_stderr "whelp-kvm: the guest crashed (exit port 2): "

@@ -4,7 +4,8 @@
 echo "lab-06-cycle: a parent and a hundred children, through the cache" \
 	"of shadow directories"
 load_module
-whelp --memory 32M /guests/pup.elf -- run spawnloop=100 > /tmp/lab06.out 2>&1 &
+whelp --memory 32M $programs /guests/pup.elf -- run spawnloop=100 \
+	> /tmp/lab06.out 2>&1 &
 pid=$!
 if wait_for_text /tmp/lab06.out "spawnloop: 100 children" 90; then
 	grep -q "spawnloop: 100 children, 0 failed" /tmp/lab06.out &&

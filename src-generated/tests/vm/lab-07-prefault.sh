@@ -3,7 +3,7 @@
 . /tests/lib.inc
 echo "lab-07-prefault: page faults on a sweep through 1024 fresh pages"
 load_module
-expect 0 whelp --exits --memory 32M /guests/pup.elf -- run pagesweep
+expect 0 whelp --exits --memory 32M $programs /guests/pup.elf -- run pagesweep
 expect_stdout "pagesweep: wrote to 1024 pages, 0 wrong"
 n=$(echo "$err" | sed -n 's/^whelp: exits: trap 14 (page_fault): //p')
 if ! has "pagesweep: wrote to 1024 pages, 0 wrong" "$out"; then

@@ -4,7 +4,8 @@
 echo "lab-10-pipe: pipes between pup's processes"
 load_module
 for prog in pipebad pipewake pipeeof pipefull pingpong; do
-	out=$(timeout 30 whelp --memory 32M /guests/pup.elf -- run $prog 2>&1)
+	out=$(timeout 30 whelp --memory 32M $programs /guests/pup.elf \
+		-- run $prog 2>&1)
 	echo "$out" | grep "^$prog\|^pup: process\|^whelp:" | sed 's/^/    | /'
 	if has "$prog: all passed" "$out"; then
 		say "verdict: $prog passed"

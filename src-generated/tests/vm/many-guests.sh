@@ -31,7 +31,8 @@ running() {
 
 pids=
 for i in $(seq 1 16); do
-	whelp --memory 8M /guests/pup.elf -- run demo > /tmp/many$i.out 2>&1 &
+	whelp --memory 8M $programs /guests/pup.elf -- run demo \
+		> /tmp/many$i.out 2>&1 &
 	pids="$pids $!"
 done
 i=1
@@ -64,7 +65,7 @@ wait_for_text /tmp/spin0.out "hostile: spinning" 60 ||
 	bad "the spinner on processor 0 did not start"
 mask=$(taskset -p $spinner)
 has "mask: 1" "$mask" || bad "the spinner is not confined to processor 0: $mask"
-taskset 1 whelp /guests/pup.elf -- run demo > /tmp/beside.out 2>&1 &
+taskset 1 whelp $programs /guests/pup.elf -- run demo > /tmp/beside.out 2>&1 &
 pup=$!
 wait "$pup"
 demo_ok beside $?
@@ -73,9 +74,11 @@ kill -TERM "$spinner"
 wait "$spinner"
 expect_param guests 0
 
-taskset 1 whelp --memory 16M /guests/pup.elf -- run demo > /tmp/cpu0a.out 2>&1 &
+taskset 1 whelp --memory 16M $programs /guests/pup.elf -- run demo \
+	> /tmp/cpu0a.out 2>&1 &
 first=$!
-taskset 1 whelp --memory 32M /guests/pup.elf -- run demo > /tmp/cpu0b.out 2>&1 &
+taskset 1 whelp --memory 32M $programs /guests/pup.elf -- run demo \
+	> /tmp/cpu0b.out 2>&1 &
 second=$!
 wait "$first"
 demo_ok cpu0a $?
@@ -105,7 +108,7 @@ moving() {
 }
 
 if [ "$(nproc)" -ge 2 ]; then
-	moving move-demo --memory 32M /guests/pup.elf -- \
+	moving move-demo --memory 32M $programs /guests/pup.elf -- \
 		run spin=1500 spin=1500 spin=1500 demo
 	demo_ok move-demo $status
 	expect_stdout "init: all done"

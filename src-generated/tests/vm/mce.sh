@@ -47,7 +47,7 @@ case $(grep -m1 vendor_id /proc/cpuinfo) in
 esac
 load_module
 [ "$(grep -c '^processor' /proc/cpuinfo)" -eq 1 ] || taskset -p 2 $$ > /dev/null
-taskset 1 whelp /guests/pup.elf -- run spin=60000 \
+taskset 1 whelp $programs /guests/pup.elf -- run spin=60000 \
 	> /tmp/mce.out 2> /tmp/mce.err &
 pid=$!
 if wait_for_text /tmp/mce.out "init: started spin" 60; then

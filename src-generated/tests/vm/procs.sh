@@ -4,7 +4,7 @@
 echo "procs: processes, the scheduler, system calls and programs"
 load_module
 
-expect 0 whelp --memory 32M /guests/pup.elf -- procs
+expect 0 whelp --memory 32M $programs /guests/pup.elf -- procs
 echo "$out" | grep -v '^\(family\|sleeper\|fault\|getpids\):' |
 	sed 's/^/    | /'
 expect_stdout "pup: processes are on"
@@ -15,13 +15,13 @@ expect_stdout "killed: trap 0 (divide error)"
 expect_stdout "killed: trap 14 (page fault) at eip"
 expect_quiet
 
-expect 0 whelp --memory 32M /guests/pup.elf -- procs-eager
+expect 0 whelp --memory 32M $programs /guests/pup.elf -- procs-eager
 echo "$out" | grep '^pup' | sed 's/^/    | /'
 expect_stdout "switched eagerly from now on"
 expect_stdout "pup-test: all "
 ! has "not ok" "$out" || bad "a test in the guest failed"
 
-expect 0 whelp --memory 32M /guests/pup.elf -- run demo
+expect 0 whelp --memory 32M $programs /guests/pup.elf -- run demo
 echo "$out" | sed 's/^/    | /'
 expect_stdout "tick: 5"
 expect_stdout "tock: 5"
@@ -35,7 +35,7 @@ else
 	bad "the tickers did not run at the same time"
 fi
 
-expect 0 whelp --exits --memory 32M /guests/pup.elf -- run getpids=20000
+expect 0 whelp --exits --memory 32M $programs /guests/pup.elf -- run getpids=20000
 echo "$err" | sed 's/^/    | /'
 expect_stdout "getpids: 20000 system calls"
 if has "trap 128 " "$err"; then

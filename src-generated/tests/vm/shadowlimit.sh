@@ -10,7 +10,8 @@ grep -q cgroup2 /proc/mounts || mount -t cgroup2 none "$cg"
 echo +memory > "$cg/cgroup.subtree_control"
 mkdir -p "$cg/whelp"
 sh -c "echo \$\$ > $cg/whelp/cgroup.procs &&
-	exec whelp /guests/pup.elf -- run spin=6000" > /tmp/shadowlimit.out 2>&1 &
+	exec whelp $programs /guests/pup.elf -- run spin=6000" \
+	> /tmp/shadowlimit.out 2>&1 &
 pid=$!
 wait_for_text /tmp/shadowlimit.out "init: started spin" 60 ||
 	bad "pup did not start its program"
@@ -32,7 +33,7 @@ rmdir "$cg/whelp"
 expect_param shadow_tables 0
 
 echo 8 > /sys/module/whelp/parameters/shadow_tables_max
-expect 4 whelp /guests/pup.elf -- run spin=100
+expect 4 whelp $programs /guests/pup.elf -- run spin=100
 expect_stderr "the guest wants more than 8 shadow page tables"
 echo 2048 > /sys/module/whelp/parameters/shadow_tables_max
 expect_param guests 0

@@ -38,8 +38,14 @@ bench_check() {
 # exits_of OP SCALE: $ops (operations), $all and $timer (exits) of a run
 # under $launcher (whelp unless set), and $stats, KVM's counts
 exits_of() {
-	expect 0 ${launcher:-whelp} --exits --memory 32M /guests/pup.elf -- \
-		run "pupbench=$2,$1"
+	case $1 in
+	blkread* | blkirq*)
+		expect 0 ${launcher:-whelp} --exits --memory 32M $blk_disks \
+			/guests/pup.elf -- blkread "$2" "$1" ;;
+	*)
+		expect 0 ${launcher:-whelp} --exits --memory 32M $programs \
+			/guests/pup.elf -- run "pupbench=$2,$1" ;;
+	esac
 	ops=$(echo "$out" | tr -d '\r' |
 		sed -n "s/^bench: $1 [0-9]* cycles, \([0-9]*\) operations\$/\1/p")
 	stats=$(echo "$err" | sed -n 's/^whelp-kvm: kvm: //p')
@@ -93,7 +99,7 @@ exits_per_op() {
 }
 echo "smoke-bench-kvm: every benchmark once under KVM, at scale 1"
 need_kvm
-expect 0 whelp-kvm --exits --memory 32M /guests/pup.elf -- \
+expect 0 whelp-kvm --exits --memory 32M $programs /guests/pup.elf -- \
 	run "pupbench=1,table,curves"
 bench_check "$out" pup || failures=$((failures + 1))
 r=$(echo "$err" | sed -n 's/^whelp-kvm: clocks: .* (\([0-9.]*\))$/\1/p')

@@ -35,11 +35,23 @@ bench_check() {
 	[ $wrong -eq 0 ] &&
 		echo "  $2: every row and every point has a positive figure"
 }
+# blk_image_make: the image both readers read, in the host VM's memory
+blk_image=/tmp/blk.img
+blk_disks="--disk /guests/disk.img,ro --disk $blk_image,ro"
+blk_image_make() {
+	dd if=/dev/urandom of="$blk_image" bs=1M count=16 2> /dev/null
+}
 # exits_of OP SCALE: $ops (operations), $all and $timer (exits) of a run
 # under $launcher (whelp unless set), and $stats, KVM's counts
 exits_of() {
-	expect 0 ${launcher:-whelp} --exits --memory 32M /guests/pup.elf -- \
-		run "pupbench=$2,$1"
+	case $1 in
+	blkread* | blkirq*)
+		expect 0 ${launcher:-whelp} --exits --memory 32M $blk_disks \
+			/guests/pup.elf -- blkread "$2" "$1" ;;
+	*)
+		expect 0 ${launcher:-whelp} --exits --memory 32M $programs \
+			/guests/pup.elf -- run "pupbench=$2,$1" ;;
+	esac
 	ops=$(echo "$out" | tr -d '\r' |
 		sed -n "s/^bench: $1 [0-9]* cycles, \([0-9]*\) operations\$/\1/p")
 	stats=$(echo "$err" | sed -n 's/^whelp-kvm: kvm: //p')
@@ -93,7 +105,8 @@ exits_per_op() {
 }
 echo "smoke-bench: every benchmark once, at scale 1"
 load_module
-expect 0 whelp --memory 32M /guests/pup.elf -- run "pupbench=1,table,curves"
+expect 0 whelp --memory 32M $programs /guests/pup.elf -- \
+	run "pupbench=1,table,curves"
 bench_check "$out" pup || failures=$((failures + 1))
 expect 0 whelp --memory 32M /guests/bench.elf
 for what in hypercall page-fault; do
@@ -128,6 +141,26 @@ then
 else
 	bad "a cpuid costs '$per' exits on Whelp"
 fi
+blk_image_make
+expect 0 whelp --memory 32M $blk_disks /guests/pup.elf -- blkread 1
+blk_out=$out
+expect 0 bench_linux blkread "$blk_image" 1
+for row in whelp:blkread4k whelp:blkread64k whelp:blkirq4k \
+	   linux:blkread4k linux:blkread64k linux:tsc; do
+	[ "${row%%:*}" = whelp ] && text=$blk_out || text=$out
+	c=$(echo "$text" | tr -d '\r' |
+		sed -n "s/^bench: ${row#*:} \([0-9]*\) .*/\1/p")
+	[ -n "$c" ] && [ "$c" -gt 0 ] && say "$row: $c" ||
+		bad "no positive figure for $row ('$c')"
+done
+exits_per_op blkread4k 1 2
+if [ -n "$per" ] && awk -v e="${per%% *}" 'BEGIN { exit !(e > 0.5 && e < 1.5) }'
+then
+	say "a 4 KiB block read costs one exit, its notification ($per)"
+else
+	bad "a 4 KiB block read costs '$per' exits, not one"
+fi
+rm -f "$blk_image"
 expect_param pinned_pages 0
 unload_module
 finish
