@@ -223,6 +223,14 @@ $(B)/guest/disk.img: $(B)/tools/mkpupfs $(DISK_FILES)
 # prerequisites).
 UNIT_LINK_check_shadow = $(G)/host/shadow.c $(G)/tests/unit/shim/shadow_env.c
 UNIT_LINK_check_access = $(G)/host/shadow.c $(G)/tests/unit/shim/shadow_env.c
+# The shadow tests once more, built for a PAE host's 8-byte entries
+# (chapter "Shadow page tables"): the same file, with WHELP_PAE.
+UNIT_TESTS += $(B)/tests/unit/check_shadow_pae
+$(B)/tests/unit/check_shadow_pae: $(G)/tests/unit/check_shadow.c $(UNIT_LIB_OBJS) \
+		$(wildcard $(G)/*/*.h $(G)/tests/unit/shim/*.h) $(UNIT_LINK_check_shadow)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(UNIT_CFLAGS) -DWHELP_PAE $< $(UNIT_LIB_OBJS) \
+		$(UNIT_LINK_check_shadow) $(CHECK_LIBS) -o $@
 UNIT_LINK_check_kvm_exit = $(G)/launcher-kvm/kvm_exit.c $(G)/launcher-kvm/kvm_boot.c
 # The pupfs test runs the real mkpupfs, and links pup's reader.
 UNIT_LINK_check_pupfs = $(G)/guest/pup-fs.c

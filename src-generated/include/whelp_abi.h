@@ -33,14 +33,14 @@
 #define WHELP_SHUTDOWN_CRASH		3
 #define WHELP_SHUTDOWN_KILLED		4	/* the Host's verdict */
 #define WHELP_SHUTDOWN_FAILED		5	/* done, but it failed */
-#line 634 "chapters/03-abi.nw"
+#line 691 "chapters/03-abi.nw"
 #define WHELP_IRQ_VECTOR_BASE	32	/* line n arrives at vector 32 + n */
 #define WHELP_IRQ_TIMER		0	/* the line of SET_CLOCKEVENT */
 #define WHELP_SYSCALL_VECTOR	0x80	/* the one direct vector above 31 */
 #line 251 "chapters/03-abi.nw"
 #define WHELP_GUEST_KERNEL_CS 0x51	/* GDT entry 10, RPL 1 */
 #define WHELP_GUEST_KERNEL_DS 0x59	/* GDT entry 11, RPL 1 */
-#line 611 "chapters/03-abi.nw"
+#line 668 "chapters/03-abi.nw"
 #define WHELP_GDT_ENTRIES	32
 #define WHELP_GDT_HOST_ENTRIES	0x80033c01	/* bit n: entry n is the Host's */
 #define WHELP_GDT_TLS_FIRST	6	/* LOAD_TLS: entries 6, 7 and 8 */
@@ -56,12 +56,29 @@
 #define WHELP_IO_SLOT_SIZE 4096
 #define WHELP_IO_SLOTS 8
 #define WHELP_IO_NO_IRQ 0xffffffffu
-#line 431 "chapters/03-abi.nw"
+#line 462 "chapters/03-abi.nw"
+#if defined(__KERNEL__) && defined(CONFIG_X86_PAE) && !defined(WHELP_PAE)
+#define WHELP_PAE 1
+#endif
 #define WHELP_PAGE_SHIFT	12
 #define WHELP_PAGE_SIZE		0x1000
 #define WHELP_PAGE_FRAME	0xfffff000	/* the frame's address bits */
+#ifndef WHELP_PAE
 #define WHELP_PGDIR_SHIFT	22		/* 4 MiB per directory entry */
 #define WHELP_PTRS_PER_TABLE	1024
+#define WHELP_PTE_FRAME		WHELP_PAGE_FRAME	/* an entry's frame */
+#else
+#line 506 "chapters/03-abi.nw"
+#define WHELP_PGDIR_SHIFT	21		/* 2 MiB per PMD entry */
+#define WHELP_PTRS_PER_TABLE	512
+#define WHELP_PDPT_SHIFT	30		/* 1 GiB per PDPTE */
+#define WHELP_PDPT_ENTRIES	4
+#define WHELP_PTE_FRAME		0x000ffffffffff000ULL	/* bits 51:12 */
+#define WHELP_PAGE_NX		0x8000000000000000ULL	/* bit 63 */
+#define WHELP_PAE_RESERVED	0x7ff0000000000000ULL	/* bits 62:52 */
+#define WHELP_PDPTE_ALLOWED	0xe19	/* P, PWT, PCD, the Guest's bits */
+#line 474 "chapters/03-abi.nw"
+#endif
 
 #define WHELP_PAGE_PRESENT	0x001
 #define WHELP_PAGE_RW		0x002
@@ -102,7 +119,7 @@ struct whelp_async_call {
 	whelp_u32 nr;
 	whelp_u32 arg1, arg2, arg3, arg4;
 };
-#line 592 "chapters/03-abi.nw"
+#line 649 "chapters/03-abi.nw"
 struct whelp_desc {
 	whelp_u32 lo, hi;	/* a GDT or IDT entry as the processor has it */
 };
@@ -133,11 +150,11 @@ struct whelp_event {
 	whelp_u32 len;		/* bytes of text, at most WHELP_EVENT_TEXT_MAX */
 	char text[WHELP_EVENT_TEXT_MAX];	/* not NUL-terminated */
 };
-#line 662 "chapters/03-abi.nw"
+#line 719 "chapters/03-abi.nw"
 #define WHELP_EXIT_TRAPS	257	/* trap numbers 0 to 256 */
 #define WHELP_REG_EXITS_TRAP	0x10000u	/* + 4 * trap number */
 #define WHELP_REG_EXITS_HCALL	0x11000u	/* + 4 * hypercall number */
-#line 675 "chapters/03-abi.nw"
+#line 732 "chapters/03-abi.nw"
 static inline const char *whelp_hcall_name(whelp_u32 nr)
 {
 	static const char *const names[WHELP_HC_COUNT] = {

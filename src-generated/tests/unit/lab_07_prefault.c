@@ -6,11 +6,24 @@
 #include <string.h>
 #include "shim/shim.h"
 
-#line 2230 "chapters/45-host-shadow.nw"
+#line 2922 "chapters/45-host-shadow.nw"
+#define ESZ ((u32)sizeof(whelp_pte_t))
+#define PDE_INDEX(v) ((u32)(v) >> WHELP_PGDIR_SHIFT)
+#define PTE_INDEX(v) (((u32)(v) >> 12) & (WHELP_PTRS_PER_TABLE - 1))
+#ifdef WHELP_PAE
+#define DIR_ENTRY "PMD entry"
+#define LARGE_PAGE "large page (PS, 2 MiB)"
+#define PMD_PAGES(n) (n)
+#else
+#define DIR_ENTRY "page directory entry"
+#define LARGE_PAGE "large page (PSE)"
+#define PMD_PAGES(n) 0
+#endif
+#line 2822 "chapters/45-host-shadow.nw"
 #define RAM_PFNS 256u
 #define WINDOW_END 272u
 #define BASE 0xff800000u
-#define SLOT (BASE >> 22)
+#define SLOT (BASE >> WHELP_PGDIR_SHIFT)
 #define KADDR WHELP_KERNEL_ADDRESS
 #define PG_PRESENT WHELP_PAGE_PRESENT
 #define PG_RW WHELP_PAGE_RW
@@ -36,46 +49,90 @@ static void teardown(void)
 		shim_teardown();
 }
 
-static u32 gget(u32 gpa)
+static whelp_pte_t gget(u32 gpa)
 {
-	u32 v;
+	whelp_pte_t v;
 
-	memcpy(&v, shim.mem + gpa, 4);
+	memcpy(&v, shim.mem + gpa, sizeof(v));
 	return v;
 }
 
-static void gput(u32 gpa, u32 v)
+static void gput(u32 gpa, whelp_pte_t v)
 {
-	memcpy(shim.mem + gpa, &v, 4);
+	memcpy(shim.mem + gpa, &v, sizeof(v));
 }
 
-static void pgdir_at(u32 gpgdir, u32 vaddr, u32 entry)
+#line 2947 "chapters/45-host-shadow.nw"
+#ifdef WHELP_PAE
+#define KPMD 0x38000u
+#define UPMD(gpgdir) ((gpgdir) == GPGD_A ? 0x39000u : \
+		      (gpgdir) == GPGD_B ? 0x3a000u : 0x3b000u)
+
+static u32 pde_addr(u32 gpgdir, u32 vaddr)
 {
-	gput(gpgdir + (vaddr >> 22) * 4, entry);
+	u32 k = vaddr >> WHELP_PDPT_SHIFT;
+	u32 pmd = k == 3 ? KPMD : UPMD(gpgdir);
+
+	gput(gpgdir + k * ESZ, pmd | PG_PRESENT);
+	return pmd + (PDE_INDEX(vaddr) % WHELP_PTRS_PER_TABLE) * ESZ;
+}
+#else
+static u32 pde_addr(u32 gpgdir, u32 vaddr)
+{
+	return gpgdir + PDE_INDEX(vaddr) * ESZ;
+}
+#endif
+
+static void pgdir_at(u32 gpgdir, u32 vaddr, whelp_pte_t entry)
+{
+	gput(pde_addr(gpgdir, vaddr), entry);
 }
 
-static void pte_at(u32 table, u32 vaddr, u32 entry)
+#line 2866 "chapters/45-host-shadow.nw"
+static void pte_at(u32 table, u32 vaddr, whelp_pte_t entry)
 {
-	gput(table + ((vaddr >> 12) & 1023) * 4, entry);
+	gput(table + PTE_INDEX(vaddr) * ESZ, entry);
 }
 
-static u32 *shadow(void)
+static whelp_pte_t *shadow(void)
 {
 	return whelp_shadow_current(&shim.sh);
 }
 
-/* The shadow table entry for vaddr in a shadow directory, or 0. */
-static u32 spte_in(u32 *pgdir, u32 vaddr)
+#line 2978 "chapters/45-host-shadow.nw"
+static whelp_pte_t *sde_at(whelp_pte_t *pgdir, u32 vaddr)
 {
-	u32 spde = pgdir[vaddr >> 22];
+#ifdef WHELP_PAE
+	whelp_pte_t pdpte = pgdir[vaddr >> WHELP_PDPT_SHIFT];
+
+	if (!(pdpte & PG_PRESENT))
+		return NULL;
+	return whelp_env_table_va(pdpte & WHELP_PTE_FRAME) +
+		PDE_INDEX(vaddr) % WHELP_PTRS_PER_TABLE;
+#else
+	return &pgdir[PDE_INDEX(vaddr)];
+#endif
+}
+
+static whelp_pte_t sde_in(whelp_pte_t *pgdir, u32 vaddr)
+{
+	whelp_pte_t *sde = sde_at(pgdir, vaddr);
+
+	return sde ? *sde : 0;
+}
+
+#line 2878 "chapters/45-host-shadow.nw"
+/* The shadow table entry for vaddr in a shadow directory, or 0. */
+static whelp_pte_t spte_in(whelp_pte_t *pgdir, u32 vaddr)
+{
+	whelp_pte_t spde = sde_in(pgdir, vaddr);
 
 	if (!(spde & PG_PRESENT))
 		return 0;
-	return whelp_env_table_va(spde & WHELP_PAGE_FRAME)
-		[(vaddr >> 12) & 1023];
+	return whelp_env_table_va(spde & WHELP_PTE_FRAME)[PTE_INDEX(vaddr)];
 }
 
-static u32 spte(u32 vaddr)
+static whelp_pte_t spte(u32 vaddr)
 {
 	return spte_in(shadow(), vaddr);
 }
@@ -97,7 +154,8 @@ static void killed(const char *fragment)
 	ck_assert_msg(strstr(shim.reason, fragment), "reason '%s' lacks '%s'",
 		      shim.reason, fragment);
 }
-#line 2329 "chapters/45-host-shadow.nw"
+
+#line 3007 "chapters/45-host-shadow.nw"
 static void kernel_half(u32 gpgdir)
 {
 	pgdir_at(gpgdir, KADDR, PTAB(0) | PG_PRESENT | PG_RW | PG_ACCESSED);
