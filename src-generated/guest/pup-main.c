@@ -40,7 +40,7 @@ void pup_main(const struct pup_platform *p, whelp_u32 boot_arg)
 #line 1221 "chapters/13-pup-processes.nw"
 	if (pup_boot_wants_procs(boot->cmdline))
 		procs_init();
-#line 826 "chapters/16-pup-virtio.nw"
+#line 837 "chapters/16-pup-virtio.nw"
 	vio_init();
 #line 293 "chapters/10-pup-boot.nw"
 	pup_run_tests(boot->cmdline);

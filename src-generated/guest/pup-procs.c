@@ -421,7 +421,7 @@ static int user_string(char *buf, whelp_u32 va, whelp_u32 size)
 	}
 	return -1;
 }
-#line 240 "chapters/18-pup-disk.nw"
+#line 232 "chapters/18-pup-disk.nw"
 #include "pupfs.h"
 #include "virtio.h"
 _Static_assert(PUP_FILE_NAME_MAX == PUPFS_NAME_MAX,
@@ -456,7 +456,7 @@ struct pupfs *files_root(void)
 	root_state = -1;
 	return 0;
 }
-#line 302 "chapters/18-pup-disk.nw"
+#line 294 "chapters/18-pup-disk.nw"
 const struct pup_program *program_find(const char *name)
 {
 	static struct pup_program found;
@@ -490,7 +490,7 @@ const struct pup_program *program_find(const char *name)
 	found.file = e;
 	return &found;
 }
-#line 345 "chapters/18-pup-disk.nw"
+#line 337 "chapters/18-pup-disk.nw"
 int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
 		 whelp_u32 len)
 {
@@ -498,7 +498,7 @@ int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
 
 	return n >= 0 && (whelp_u32)n == len ? 0 : -1;
 }
-#line 365 "chapters/18-pup-disk.nw"
+#line 357 "chapters/18-pup-disk.nw"
 struct open_file {
 	int pid;			/* its owner's; any other: closed */
 	const struct pupfs_entry *file;
@@ -516,7 +516,7 @@ static struct open_file *open_file(whelp_u32 fd)
 	f = &open_files[current - procs][fd - PUP_FD_MAX];
 	return f->pid == current->pid ? f : 0;
 }
-#line 391 "chapters/18-pup-disk.nw"
+#line 383 "chapters/18-pup-disk.nw"
 static int sys_open(whelp_u32 name_va)
 {
 	struct open_file *row = open_files[current - procs];
@@ -540,7 +540,7 @@ static int sys_open(whelp_u32 name_va)
 		}
 	return -1;
 }
-#line 423 "chapters/18-pup-disk.nw"
+#line 415 "chapters/18-pup-disk.nw"
 static int sys_file_read(whelp_u32 fd, whelp_u32 buf, whelp_u32 len)
 {
 	static whelp_u8 chunk[PUPFS_SECTOR_SIZE];
@@ -574,7 +574,7 @@ static int sys_file_close(whelp_u32 fd)
 	f->pid = 0;
 	return 0;
 }
-#line 462 "chapters/18-pup-disk.nw"
+#line 454 "chapters/18-pup-disk.nw"
 static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 {
 	const struct pupfs_entry *e;
@@ -590,7 +590,7 @@ static int sys_listdir(whelp_u32 index, whelp_u32 entry_va)
 	memcpy((void *)entry_va, &d, sizeof(d));
 	return 0;
 }
-#line 486 "chapters/18-pup-disk.nw"
+#line 478 "chapters/18-pup-disk.nw"
 static int file_syscall(struct pup_regs *r)
 {
 	switch (r->eax) {

@@ -902,7 +902,7 @@ static void procs_eager_suite(void)
 	test_preemption();
 	test_fpu();
 }
-#line 859 "chapters/16-pup-virtio.nw"
+#line 871 "chapters/16-pup-virtio.nw"
 #include "virtio.h"
 
 static void virtio_suite(void)
@@ -945,7 +945,7 @@ static void virtio_suite(void)
 	check_eq(vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS), 0, "the handler "
 		 "acknowledged it: InterruptStatus 0");
 }
-#line 912 "chapters/16-pup-virtio.nw"
+#line 924 "chapters/16-pup-virtio.nw"
 static struct vio_device *vio_or_panic(void)
 {
 	if (!vio_rng)
@@ -969,27 +969,15 @@ static void virtio_buffer_outside(void)
 {
 	struct vio_device *d = vio_or_panic();
 	struct vio_queue *q = &d->q;
-	unsigned short slot = q->avail->idx;
 
 	q->desc[0].addr = pup_boot.mem_size - 8;
 	q->desc[0].len = 64;
 	q->desc[0].flags = VIO_DESC_WRITE;
-	q->avail->ring[slot % VIO_QUEUE_SIZE] = 0;
-	asm volatile("" : : : "memory");
-	q->avail->idx = (unsigned short)(slot + 1);
+	vio_offer(q, 0);
 	printk("pup-test: offering 64 bytes at 0x%x\n", pup_boot.mem_size - 8);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 957 "chapters/16-pup-virtio.nw"
-static void vio_offer(struct vio_queue *q, unsigned short head)
-{
-	unsigned short slot = q->avail->idx;
-
-	q->avail->ring[slot % VIO_QUEUE_SIZE] = head;
-	asm volatile("" : : : "memory");
-	q->avail->idx = (unsigned short)(slot + 1);
-}
-
+#line 966 "chapters/16-pup-virtio.nw"
 static void virtio_ring_outside(void)
 {
 	struct vio_device *d = vio_or_panic();
@@ -1179,7 +1167,7 @@ static void fs_suite(void)
 	check_eq(err, PUPFS_EDIR, "a damaged directory does not mount");
 	check_eq(fs.files, 0, "and leaves no files");
 }
-#line 588 "chapters/18-pup-disk.nw"
+#line 580 "chapters/18-pup-disk.nw"
 static void disk_suite(void)
 {
 	static whelp_u8 sector[VIO_BLK_SECTOR], again[VIO_BLK_SECTOR];
@@ -1238,7 +1226,7 @@ static void disk_suite(void)
 	}
 	check(rw->dev->interrupts != before, "the disk's interrupt arrived");
 }
-#line 654 "chapters/18-pup-disk.nw"
+#line 646 "chapters/18-pup-disk.nw"
 static void disk_beyond(void)
 {
 	static whelp_u8 sector[VIO_BLK_SECTOR];
@@ -1250,7 +1238,7 @@ static void disk_beyond(void)
 	vio_blk_request(&vio_blk[0], VIO_BLK_T_IN, vio_blk[0].sectors, sector,
 			VIO_BLK_SECTOR);
 }
-#line 746 "chapters/18-pup-disk.nw"
+#line 738 "chapters/18-pup-disk.nw"
 static void files_suite(void)
 {
 	check_eq(run_program("filebad", "").status, 0,
@@ -1489,9 +1477,9 @@ static const struct pup_suite suites[] = {
 	{ "console", console_suite, 0 },
 #line 1723 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
-#line 758 "chapters/18-pup-disk.nw"
+#line 750 "chapters/18-pup-disk.nw"
 	{ "files", files_suite, 0 },
-#line 762 "chapters/18-pup-disk.nw"
+#line 754 "chapters/18-pup-disk.nw"
 	{ "disk", disk_suite, 0 },
 	{ "disk-beyond", disk_beyond, 1 },
 #line 1524 "chapters/23-launcher-mmio.nw"

@@ -211,7 +211,7 @@ int program_load(struct pup_aspace *as, const struct pup_program *prog,
 #line 612 "chapters/14-pup-programs.nw"
 extern whelp_u32 stack_pages_grown;
 int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
-#line 822 "chapters/16-pup-virtio.nw"
+#line 833 "chapters/16-pup-virtio.nw"
 void vio_init(void);			/* find and start virtio devices */
 #line 866 "chapters/17-pup-fs.nw"
 /* pup-memdisk.c: a pupfs disk in memory (the chapter "A file system to
@@ -221,7 +221,7 @@ struct pup_memdisk {
 	whelp_u32 sectors;
 };
 int memdisk_read(void *ctx, whelp_u32 sector, whelp_u32 count, void *buf);
-#line 280 "chapters/18-pup-disk.nw"
+#line 272 "chapters/18-pup-disk.nw"
 struct pupfs;
 struct pupfs *files_root(void);
 #line 322 "chapters/10-pup-boot.nw"

@@ -24,7 +24,7 @@
 #define PUP_ARG_MAX	128	/* a program's argument, with its NUL */
 #define PUP_FD_MAX	8	/* a process's file descriptors, 0 to 2 included */
 #define PUP_PIPE_SIZE	512	/* the bytes a pipe holds */
-#line 213 "chapters/18-pup-disk.nw"
+#line 205 "chapters/18-pup-disk.nw"
 #define PUP_FILES_MAX	8	/* a process's open files, PUP_FD_MAX up */
 #define PUP_FILE_NAME_MAX 52	/* a file's name, with its NUL: pupfs's */
 

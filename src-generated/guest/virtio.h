@@ -60,6 +60,9 @@ extern struct vio_device *vio_rng;	/* the entropy device, or 0 */
 whelp_u32 vio_read(const struct vio_device *d, whelp_u32 reg);
 void vio_write(const struct vio_device *d, whelp_u32 reg, whelp_u32 v);
 int vio_negotiate(struct vio_device *d);
+void vio_offer(struct vio_queue *q, unsigned short head);
+int vio_submit(struct vio_device *d, whelp_u32 queue, struct vio_queue *q,
+	       unsigned short head);
 int vio_rng_read(void *buf, whelp_u32 len);
 #line 31 "chapters/18-pup-disk.nw"
 #define VIO_ID_BLOCK		2
@@ -85,7 +88,7 @@ int vio_blk_request(struct vio_blk *b, whelp_u32 type, whelp_u64 sector,
 		    void *buf, whelp_u32 len);
 int vio_blk_read_sectors(void *ctx, whelp_u32 sector, whelp_u32 count,
 			 void *buf);
-#line 346 "chapters/16-pup-virtio.nw"
+#line 369 "chapters/16-pup-virtio.nw"
 #define VIO_ID_CONSOLE	3
 #define VIO_CON_RX_BUFS	4	/* receive buffers, descriptors 0 to 3 */
 #define VIO_CON_RX_BUF	64	/* bytes in each */

@@ -70,7 +70,7 @@ int pipe(int fds[2])
 	return syscall3(SYS_PIPE, (unsigned int)fds, 0, 0);
 }
 
-#line 521 "chapters/18-pup-disk.nw"
+#line 513 "chapters/18-pup-disk.nw"
 int open(const char *name)
 {
 	return syscall3(SYS_OPEN, (unsigned int)name, 0, 0);

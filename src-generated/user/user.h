@@ -18,7 +18,7 @@ unsigned int time(void);	/* milliseconds since pup started */
 int read(int fd, void *buf, unsigned int len);
 int close(int fd);
 int pipe(int fds[2]);
-#line 515 "chapters/18-pup-disk.nw"
+#line 507 "chapters/18-pup-disk.nw"
 int open(const char *name);
 int listdir(unsigned int index, struct pup_dirent *entry);
 

@@ -8,7 +8,14 @@
 
 #define RAM 0x10000u
 
-static const uint32_t regs[] = {
+static void broken(const char *what, const char *why)
+{
+	fprintf(stderr, "fuzz_virtio: broken promise: %s (%s)\n", what, why);
+	abort();
+}
+
+#line 1997 "chapters/25-launcher-virtio.nw"
+static const uint32_t fuzz_regs[] = {
 	VIRTIO_MMIO_DEVICE_FEATURES_SEL, VIRTIO_MMIO_DRIVER_FEATURES,
 	VIRTIO_MMIO_DRIVER_FEATURES_SEL, VIRTIO_MMIO_QUEUE_SEL,
 	VIRTIO_MMIO_QUEUE_NUM, VIRTIO_MMIO_QUEUE_READY,
@@ -18,13 +25,36 @@ static const uint32_t regs[] = {
 	VIRTIO_MMIO_QUEUE_DRIVER_HIGH, VIRTIO_MMIO_QUEUE_DEVICE_LOW,
 	VIRTIO_MMIO_QUEUE_DEVICE_HIGH, VIRTIO_MMIO_MAGIC_VALUE,
 };
-
-static void broken(const char *what, const char *why)
+static int fuzz_deed(struct mmio_device *d, uint8_t *ram, const uint8_t *deed,
+		     uint32_t slots, uint32_t (*word_at)(uint32_t),
+		     uint32_t queues, char *why, size_t whylen)
 {
-	fprintf(stderr, "fuzz_virtio: broken promise: %s (%s)\n", what, why);
-	abort();
+	uint32_t value, slot = deed[1] % slots;
+	enum mmio_result r = MMIO_DONE;
+
+	memcpy(&value, deed + 2, 4);
+	if (deed[0] & 0x80)
+		memcpy(ram + word_at(slot), &value, 4);
+	else if (deed[0] & 0x40)
+		r = d->write(d->ctx, VIRTIO_MMIO_QUEUE_NOTIFY, 4, slot % queues,
+			     why, whylen);
+	else
+		r = d->write(d->ctx, fuzz_regs[deed[0] % (sizeof(fuzz_regs) /
+						       sizeof(fuzz_regs[0]))],
+			     4, value, why, whylen);
+	if (r == MMIO_FAILED)
+		broken("the Launcher failed", why);
+	return r == MMIO_REFUSED;
 }
 
+static int fuzz_dead(const char *why, const char *device)
+{
+	if (strncmp(why, device, strlen(device)) != 0)
+		broken("a refusal that does not name the device", why);
+	return 1;
+}
+
+#line 1893 "chapters/25-launcher-virtio.nw"
 static int raise_line(void *ctx, uint32_t line, char *err, size_t errlen)
 {
 	(void)ctx;
@@ -106,29 +136,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size && (data[0] & 1))
 		bring_up(&d, &gm, why, sizeof(why));
 	for (at = 1; at + 6 <= size; at += 6) {
-		uint32_t value, slot = data[at + 1] % 64u;
-		enum mmio_result r;
-
-		memcpy(&value, data + at + 2, 4);
-		if (data[at] & 0x80) {
-			memcpy(gm.base + word_at(slot), &value, 4);
-			continue;
-		}
-		if (data[at] & 0x40)
-			r = d.write(d.ctx, VIRTIO_MMIO_QUEUE_NOTIFY, 4, slot & 1,
-				    why, sizeof(why));
-		else
-			r = d.write(d.ctx, regs[data[at] % (sizeof(regs) /
-							    sizeof(regs[0]))],
-				    4, value, why, sizeof(why));
-		if (r == MMIO_FAILED)
-			broken("the Launcher failed", why);
-		if (r == MMIO_REFUSED) {
-			if (strncmp(why, "virtio-rng: ", 12) != 0)
-				broken("a refusal that does not name the device",
-				       why);
+		if (fuzz_deed(&d, gm.base, data + at, 64, word_at, 2, why,
+			      sizeof(why)) && fuzz_dead(why, "virtio-rng: "))
 			break;
-		}
 		promises(&rng, &d);
 	}
 	free(gm.base);
