@@ -11,7 +11,7 @@
 #define WHELP_HCALL_VECTOR 0x1F
 
 #define WHELP_HC_FLUSH_ASYNC		0	/* run the queued calls */
-#define WHELP_HC_INIT			1	/* (shared page address) */
+#define WHELP_HC_INIT			1	/* (shared page, levels) */
 #define WHELP_HC_SHUTDOWN		2	/* (message, WHELP_SHUTDOWN_*) */
 #define WHELP_HC_CONSOLE_WRITE		3	/* (address, length) */
 #define WHELP_HC_NEW_PGTABLE		4	/* (table) */
@@ -33,30 +33,30 @@
 #define WHELP_SHUTDOWN_CRASH		3
 #define WHELP_SHUTDOWN_KILLED		4	/* the Host's verdict */
 #define WHELP_SHUTDOWN_FAILED		5	/* done, but it failed */
-#line 691 "chapters/03-abi.nw"
+#line 703 "chapters/03-abi.nw"
 #define WHELP_IRQ_VECTOR_BASE	32	/* line n arrives at vector 32 + n */
 #define WHELP_IRQ_TIMER		0	/* the line of SET_CLOCKEVENT */
 #define WHELP_SYSCALL_VECTOR	0x80	/* the one direct vector above 31 */
 #line 251 "chapters/03-abi.nw"
 #define WHELP_GUEST_KERNEL_CS 0x51	/* GDT entry 10, RPL 1 */
 #define WHELP_GUEST_KERNEL_DS 0x59	/* GDT entry 11, RPL 1 */
-#line 668 "chapters/03-abi.nw"
+#line 680 "chapters/03-abi.nw"
 #define WHELP_GDT_ENTRIES	32
 #define WHELP_GDT_HOST_ENTRIES	0x80033c01	/* bit n: entry n is the Host's */
 #define WHELP_GDT_TLS_FIRST	6	/* LOAD_TLS: entries 6, 7 and 8 */
 #define WHELP_GDT_TLS_ENTRIES	3
 #define WHELP_GUEST_USER_CS	0x73	/* GDT entry 14, RPL 3 */
 #define WHELP_GUEST_USER_DS	0x7b	/* GDT entry 15, RPL 3 */
-#line 330 "chapters/03-abi.nw"
+#line 339 "chapters/03-abi.nw"
 #define WHELP_KERNEL_ADDRESS 0xc0000000
 #define WHELP_BOOT_INFO_ADDR 0
 #define WHELP_BOOT_MAGIC 0x706c6877	/* "whlp" in memory */
 #define WHELP_CMDLINE_MAX 256
-#line 349 "chapters/03-abi.nw"
+#line 358 "chapters/03-abi.nw"
 #define WHELP_IO_SLOT_SIZE 4096
 #define WHELP_IO_SLOTS 8
 #define WHELP_IO_NO_IRQ 0xffffffffu
-#line 462 "chapters/03-abi.nw"
+#line 471 "chapters/03-abi.nw"
 #if defined(__KERNEL__) && defined(CONFIG_X86_PAE) && !defined(WHELP_PAE)
 #define WHELP_PAE 1
 #endif
@@ -64,11 +64,13 @@
 #define WHELP_PAGE_SIZE		0x1000
 #define WHELP_PAGE_FRAME	0xfffff000	/* the frame's address bits */
 #ifndef WHELP_PAE
+#define WHELP_PAGING_LEVELS	2
 #define WHELP_PGDIR_SHIFT	22		/* 4 MiB per directory entry */
 #define WHELP_PTRS_PER_TABLE	1024
 #define WHELP_PTE_FRAME		WHELP_PAGE_FRAME	/* an entry's frame */
 #else
-#line 506 "chapters/03-abi.nw"
+#line 517 "chapters/03-abi.nw"
+#define WHELP_PAGING_LEVELS	3
 #define WHELP_PGDIR_SHIFT	21		/* 2 MiB per PMD entry */
 #define WHELP_PTRS_PER_TABLE	512
 #define WHELP_PDPT_SHIFT	30		/* 1 GiB per PDPTE */
@@ -77,7 +79,7 @@
 #define WHELP_PAGE_NX		0x8000000000000000ULL	/* bit 63 */
 #define WHELP_PAE_RESERVED	0x7ff0000000000000ULL	/* bits 62:52 */
 #define WHELP_PDPTE_ALLOWED	0xe19	/* P, PWT, PCD, the Guest's bits */
-#line 474 "chapters/03-abi.nw"
+#line 484 "chapters/03-abi.nw"
 #endif
 
 #define WHELP_PAGE_PRESENT	0x001
@@ -96,6 +98,7 @@
 #define WHELP_PTE_ALLOWED	0xf7f	/* all but PAT */
 
 #define WHELP_STACK_PAGES_MAX	2
+#define WHELP_FEATURE_NX	0x1	/* INIT's result: NX may be set */
 #line 28 "chapters/03-abi.nw"
 #ifndef __ASSEMBLER__
 #line 47 "chapters/03-abi.nw"
@@ -119,7 +122,7 @@ struct whelp_async_call {
 	whelp_u32 nr;
 	whelp_u32 arg1, arg2, arg3, arg4;
 };
-#line 649 "chapters/03-abi.nw"
+#line 661 "chapters/03-abi.nw"
 struct whelp_desc {
 	whelp_u32 lo, hi;	/* a GDT or IDT entry as the processor has it */
 };
@@ -150,11 +153,11 @@ struct whelp_event {
 	whelp_u32 len;		/* bytes of text, at most WHELP_EVENT_TEXT_MAX */
 	char text[WHELP_EVENT_TEXT_MAX];	/* not NUL-terminated */
 };
-#line 719 "chapters/03-abi.nw"
+#line 731 "chapters/03-abi.nw"
 #define WHELP_EXIT_TRAPS	257	/* trap numbers 0 to 256 */
 #define WHELP_REG_EXITS_TRAP	0x10000u	/* + 4 * trap number */
 #define WHELP_REG_EXITS_HCALL	0x11000u	/* + 4 * hypercall number */
-#line 732 "chapters/03-abi.nw"
+#line 744 "chapters/03-abi.nw"
 static inline const char *whelp_hcall_name(whelp_u32 nr)
 {
 	static const char *const names[WHELP_HC_COUNT] = {
@@ -211,7 +214,7 @@ struct whelp_regs {
 	/* pushed by the processor */
 	whelp_u32 eip, cs, eflags, esp, ss;
 };
-#line 293 "chapters/03-abi.nw"
+#line 302 "chapters/03-abi.nw"
 struct whelp_shared {
 	/* written by the Guest, read by the Host */
 	whelp_u32 irq_enabled;		/* virtual EFLAGS.IF: 0 or 0x200 */
@@ -229,7 +232,7 @@ struct whelp_shared {
 	whelp_u8 hcall_status[WHELP_ASYNC_SLOTS];
 	struct whelp_async_call hcalls[WHELP_ASYNC_SLOTS];
 };
-#line 361 "chapters/03-abi.nw"
+#line 370 "chapters/03-abi.nw"
 struct whelp_io_device {
 	whelp_u32 base;			/* Guest physical address */
 	whelp_u32 size;			/* bytes of registers */
