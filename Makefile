@@ -83,7 +83,7 @@ VM_PROGS = $(patsubst $(G)/tests/vm/%.c,$(B)/vm/tests/bin/%,$(wildcard $(G)/test
 VM_SCRIPTS = $(wildcard $(G)/tests/vm/*.sh $(G)/tests/vm/*.inc)
 GUESTS = $(patsubst $(G)/guest/%.ld,$(B)/guest/%.elf,$(wildcard $(G)/guest/*.ld))
 
-.PHONY: qemu-gdb gdb help all deps tangle module launcher launcher-kvm guests unit-tests initramfs book run \
+.PHONY: qemu-gdb gdb help all deps tangle module launcher launcher-kvm guests guests-pae unit-tests initramfs book run \
 	shell shell-guest run-native check check-unit check-vm bench clean distclean \
 	fuzzers fuzz fuzz-elf fuzz-options fuzz-mmio fuzz-virtio fuzz-blk fuzz-hypercalls fuzz-pupfs disk \
 	labs lab-start grade check-labs handout lab-refresh
@@ -166,6 +166,19 @@ $(B)/guest/%.o: $(G)/guest/%.S $(G)/include/whelp_abi.h
 	$(call quiet,AS,$@)$(CC) $(GUEST_CFLAGS) -c $< -o $@
 .SECONDEXPANSION:
 $(B)/guest/%.elf: $(G)/guest/%.ld $$(addprefix $(B)/guest/,$$(addsuffix .o,$$(notdir $$(basename $$(wildcard $(G)/guest/$$*-*.[cS] $(G)/guest/lib-*.c)))))
+	$(call quiet,LD,$@)$(LD) $(GUEST_LDFLAGS) -T $< -o $@ $(filter %.o,$^)
+
+# The same Guests for a PAE host, whose Guests' page tables have the Host's
+# three-level format (chapter "The Guest's contract"): build/guest-pae/.
+GUESTS_PAE = $(patsubst $(B)/guest/%,$(B)/guest-pae/%,$(GUESTS))
+guests-pae: $(GUESTS_PAE)
+$(B)/guest-pae/%.o: $(G)/guest/%.c $(wildcard $(G)/guest/*.h) $(G)/include/whelp_abi.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(GUEST_CFLAGS) -DWHELP_PAE -c $< -o $@
+$(B)/guest-pae/%.o: $(G)/guest/%.S $(G)/include/whelp_abi.h
+	@mkdir -p $(@D)
+	$(call quiet,AS,$@)$(CC) $(GUEST_CFLAGS) -DWHELP_PAE -c $< -o $@
+$(B)/guest-pae/%.elf: $(G)/guest/%.ld $$(addprefix $(B)/guest-pae/,$$(addsuffix .o,$$(notdir $$(basename $$(wildcard $(G)/guest/$$*-*.[cS] $(G)/guest/lib-*.c)))))
 	$(call quiet,LD,$@)$(LD) $(GUEST_LDFLAGS) -T $< -o $@ $(filter %.o,$^)
 
 # ---------------------------------------------------------------- programs
