@@ -902,9 +902,26 @@ static void procs_eager_suite(void)
 	test_preemption();
 	test_fpu();
 }
-#line 871 "chapters/16-pup-virtio.nw"
+#line 877 "chapters/16-pup-virtio.nw"
 #include "virtio.h"
 
+static int device_running(struct vio_device *d, whelp_u32 id,
+			  const char *name)
+{
+	if (!d) {
+		printk("pup-test: no %s device on %s\n", name, platform->name);
+		check(0, "the device was found");
+		return 0;
+	}
+	check_eq(d->id, id, "the device's ID is the one asked for");
+	check_eq(vio_read(d, VIRTIO_MMIO_STATUS),
+		 VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK |
+		 VIRTIO_S_DRIVER_OK, "it is running: DRIVER_OK");
+	check(d->irq < WHELP_MAX_IRQS && d->irq != WHELP_IRQ_TIMER,
+	      "it has an interrupt line of its own");
+	return 1;
+}
+#line 900 "chapters/16-pup-virtio.nw"
 static void virtio_suite(void)
 {
 	static unsigned char a[64], b[64], c[13];
@@ -912,18 +929,8 @@ static void virtio_suite(void)
 	unsigned int i, nonzero = 0, differ = 0, tries;
 	unsigned int before;
 
-	if (!d) {
-		printk("pup-test: no virtio-rng device on %s\n",
-		       platform->name);
-		check(0, "a virtio-rng device");
+	if (!device_running(d, VIO_ID_RNG, "virtio-rng"))
 		return;
-	}
-	check_eq(d->id, VIO_ID_RNG, "the virtio-rng device was found");
-	check_eq(vio_read(d, VIRTIO_MMIO_STATUS),
-		 VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK |
-		 VIRTIO_S_DRIVER_OK, "it is running: DRIVER_OK");
-	check(d->irq < WHELP_MAX_IRQS && d->irq != WHELP_IRQ_TIMER,
-	      "it has an interrupt line of its own");
 	before = d->interrupts;
 	check_eq(vio_rng_read(a, sizeof(a)), 64, "the first read: 64 bytes");
 	check_eq(vio_rng_read(b, sizeof(b)), 64, "the second read: 64 bytes");
@@ -945,7 +952,7 @@ static void virtio_suite(void)
 	check_eq(vio_read(d, VIRTIO_MMIO_INTERRUPT_STATUS), 0, "the handler "
 		 "acknowledged it: InterruptStatus 0");
 }
-#line 924 "chapters/16-pup-virtio.nw"
+#line 941 "chapters/16-pup-virtio.nw"
 static struct vio_device *vio_or_panic(void)
 {
 	if (!vio_rng)
@@ -977,7 +984,7 @@ static void virtio_buffer_outside(void)
 	printk("pup-test: offering 64 bytes at 0x%x\n", pup_boot.mem_size - 8);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 966 "chapters/16-pup-virtio.nw"
+#line 983 "chapters/16-pup-virtio.nw"
 static void virtio_ring_outside(void)
 {
 	struct vio_device *d = vio_or_panic();
@@ -1055,23 +1062,15 @@ static void virtio_head_beyond(void)
 	printk("pup-test: offering head %u\n", VIO_QUEUE_SIZE);
 	vio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
-#line 1066 "chapters/16-pup-virtio.nw"
+#line 1083 "chapters/16-pup-virtio.nw"
 static void console_suite(void)
 {
 	static const char line[] = "pup-test: a line through virtio-console\n";
 	struct vio_device *d = vio_con.dev;
 	unsigned int writes, bytes;
 
-	if (!d) {
-		printk("pup-test: no virtio-console device on %s\n",
-		       platform->name);
-		check(0, "a virtio-console device");
+	if (!device_running(d, VIO_ID_CONSOLE, "virtio-console"))
 		return;
-	}
-	check_eq(d->id, VIO_ID_CONSOLE, "the virtio-console device was found");
-	check_eq(vio_read(d, VIRTIO_MMIO_STATUS),
-		 VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK |
-		 VIRTIO_S_DRIVER_OK, "it is running: DRIVER_OK");
 	check(console_out == vio_console_out, "the console is on the device");
 	writes = vio_con.writes;
 	bytes = vio_con.out_bytes;
@@ -1086,8 +1085,6 @@ static void console_suite(void)
 		 "the transmit queue asks for no interrupts");
 	check_eq((unsigned short)(d->q.avail->idx - d->q.last_used),
 		 VIO_CON_RX_BUFS, "four receive buffers are posted");
-	check(d->irq < WHELP_MAX_IRQS && d->irq != WHELP_IRQ_TIMER,
-	      "it has an interrupt line of its own");
 }
 #line 1640 "chapters/17-pup-fs.nw"
 #include "pupfs.h"
@@ -1463,7 +1460,7 @@ static const struct pup_suite suites[] = {
 #line 1386 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
-#line 1047 "chapters/16-pup-virtio.nw"
+#line 1064 "chapters/16-pup-virtio.nw"
 	{ "virtio", virtio_suite, 0 },
 	{ "virtio-bad-queue", virtio_bad_queue, 1 },
 	{ "virtio-buffer-outside", virtio_buffer_outside, 1 },
@@ -1473,7 +1470,7 @@ static const struct pup_suite suites[] = {
 	{ "virtio-narrow-store", virtio_narrow_store, 1 },
 	{ "virtio-loop", virtio_loop, 1 },
 	{ "virtio-head-beyond", virtio_head_beyond, 1 },
-#line 1102 "chapters/16-pup-virtio.nw"
+#line 1109 "chapters/16-pup-virtio.nw"
 	{ "console", console_suite, 0 },
 #line 1723 "chapters/17-pup-fs.nw"
 	{ "fs", fs_suite, 0 },
