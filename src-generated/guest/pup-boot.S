@@ -2,7 +2,7 @@
 #line 154 "chapters/10-pup-boot.nw"
 #define GUEST_MAIN pup_whelp_main
 #include "whelp_abi.h"
-#line 920 "chapters/15-pup-platform.nw"
+#line 935 "chapters/15-pup-platform.nw"
 #define MULTIBOOT_HEADER_MAGIC	0x1badb002
 #define MULTIBOOT_HEADER_FLAGS	0x00000003
 #define MULTIBOOT_BOOT_MAGIC	0x2badb002
@@ -28,7 +28,7 @@ guest_start:
 	movl $WHELP_SHUTDOWN_CRASH, %ecx
 	int $WHELP_HCALL_VECTOR
 	jmp 1b
-#line 958 "chapters/15-pup-platform.nw"
+#line 973 "chapters/15-pup-platform.nw"
 native_start:
 	cld
 	movl %ebx, %esi
@@ -72,7 +72,7 @@ boot_pgdir:
 	.skip WHELP_PAGE_SIZE
 boot_tables:
 	.skip BOOT_MAP_TABLES * WHELP_PAGE_SIZE
-#line 933 "chapters/15-pup-platform.nw"
+#line 948 "chapters/15-pup-platform.nw"
 	.section .text.boot, "ax"
 	.balign 4
 multiboot_header:
