@@ -145,20 +145,21 @@ struct trap_expectation {
 	unsigned int hits;	/* how many expected traps arrived */
 };
 extern struct trap_expectation trap_expected;
-#line 714 "chapters/12-pup-traps.nw"
+#line 718 "chapters/12-pup-traps.nw"
+#define PUP_FAULT_FETCH	0x10	/* a page fault's error code: a fetch */
 const char *page_fault_problem(whelp_u32 errcode);
-#line 780 "chapters/12-pup-traps.nw"
+#line 787 "chapters/12-pup-traps.nw"
 #define PUP_TICK_NS 10000000u	/* 10 ms */
 #define PUP_TICK_MS (PUP_TICK_NS / 1000000u)
 extern volatile whelp_u32 pup_ticks;
 void clock_start(void);		/* a tick every PUP_TICK_NS */
 void clock_stop(void);
 void clock_oneshot(whelp_u32 ns);	/* one interrupt, ns from now */
-#line 832 "chapters/12-pup-traps.nw"
+#line 839 "chapters/12-pup-traps.nw"
 whelp_u64 pup_rdtsc(void);
 whelp_u32 pup_uptime_ms(void);
 whelp_u32 pup_cycles_to_us(whelp_u64 cycles);
-#line 912 "chapters/12-pup-traps.nw"
+#line 919 "chapters/12-pup-traps.nw"
 int pup_boot_wants_traps(const char *cmdline);
 #line 85 "chapters/13-pup-processes.nw"
 /* pup-procs.c: processes (the chapter "Processes") */
