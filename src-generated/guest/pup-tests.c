@@ -798,7 +798,7 @@ static void irqwait_suite(void)
 		irq_disable();
 	}
 }
-#line 1099 "chapters/14-pup-programs.nw"
+#line 1133 "chapters/14-pup-programs.nw"
 static struct proc_end run_program(const char *name, const char *arg)
 {
 	struct proc_end end = { .pid = -1, .status = -1 };
@@ -808,7 +808,7 @@ static struct proc_end run_program(const char *name, const char *arg)
 		printk("pup-test:   %s %s did not run\n", name, arg);
 	return end;
 }
-#line 1118 "chapters/14-pup-programs.nw"
+#line 1152 "chapters/14-pup-programs.nw"
 static void test_spawn(void)
 {
 	check_eq(run_program("status", "42").status, 42,
@@ -818,7 +818,7 @@ static void test_spawn(void)
 	check_eq(proc_spawn("nosuch", "", 0), -1,
 		 "an unknown program cannot be started");
 }
-#line 1142 "chapters/14-pup-programs.nw"
+#line 1176 "chapters/14-pup-programs.nw"
 static void test_preemption(void)
 {
 	whelp_u32 start = pup_uptime_ms(), took, total;
@@ -839,7 +839,7 @@ static void test_preemption(void)
 	check(total && ea.ticks * 4 >= total && eb.ticks * 4 >= total,
 	      "  ... each with a fair share of the ticks");
 }
-#line 1172 "chapters/14-pup-programs.nw"
+#line 1206 "chapters/14-pup-programs.nw"
 static void test_sleep(void)
 {
 	int s, sp;
@@ -853,7 +853,7 @@ static void test_sleep(void)
 	proc_wait_kernel(sp, &espin);
 	check_eq(es.status, 0, "a sleeper wakes on time beside a spinner");
 }
-#line 1199 "chapters/14-pup-programs.nw"
+#line 1233 "chapters/14-pup-programs.nw"
 static void test_bad_deeds(void)
 {
 	static const struct {
@@ -890,7 +890,7 @@ static void test_bad_deeds(void)
 	check(end.status >= 0 && end.status < PUP_KILLED,
 	      "  ... while another process runs on to its end");
 }
-#line 1246 "chapters/14-pup-programs.nw"
+#line 1280 "chapters/14-pup-programs.nw"
 static void test_fpu(void)
 {
 	whelp_u32 traps = fpu_nm_traps;
@@ -910,7 +910,7 @@ static void test_fpu(void)
 	check(pup_fpu_started_clean(),
 	      "the floating-point unit started in its reset state");
 }
-#line 1281 "chapters/14-pup-programs.nw"
+#line 1315 "chapters/14-pup-programs.nw"
 static void test_syscall_cost(void)
 {
 	whelp_u64 t0 = pup_rdtsc();
@@ -934,7 +934,7 @@ static void test_syscall_cost(void)
 	check(sys_us * 4 < hcall_us * 20,
 	      "a system call costs less than a quarter of a hypercall");
 }
-#line 1323 "chapters/14-pup-programs.nw"
+#line 1357 "chapters/14-pup-programs.nw"
 static void test_family(void)
 {
 	struct proc_end end;
@@ -957,7 +957,7 @@ static void test_full_table(void)
 		reaped++;
 	check_eq(reaped, n, "  ... and they all end");
 }
-#line 1354 "chapters/14-pup-programs.nw"
+#line 1388 "chapters/14-pup-programs.nw"
 static void test_stack_growth(void)
 {
 	whelp_u32 grown = stack_pages_grown;
@@ -988,7 +988,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1391 "chapters/14-pup-programs.nw"
+#line 1425 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -1553,7 +1553,7 @@ static const struct pup_suite suites[] = {
 #line 1409 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1400 "chapters/14-pup-programs.nw"
+#line 1434 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 1047 "chapters/16-pup-virtio.nw"
