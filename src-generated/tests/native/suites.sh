@@ -99,9 +99,9 @@ for where in stack data; do
 		if [ -n "$at" ] && ! grep -q "ran: no NX" "$log" &&
 		   grep -q "(nxstack) killed: trap 14 (page fault) $why page$" \
 			"$log"; then
-			pass "  ... a ret in its $where is a fetch from a no-execute page"
+			pass "  ... its $where is no-execute: the ret was a fault"
 		else
-			fail "  ... a ret in its $where was not stopped by NX"
+			fail "  ... its $where ran a ret despite NX"
 		fi
 	else
 		boot 0 32 run nxstack=$where
