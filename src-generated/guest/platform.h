@@ -5,7 +5,7 @@
 #include "whelp_abi.h"
 
 struct pup_aspace;
-#line 124 "chapters/11-pup-paging.nw"
+#line 135 "chapters/11-pup-paging.nw"
 #ifndef WHELP_PAE
 typedef whelp_u32 pup_pte_t;	/* an entry, at any level */
 #else

@@ -4,7 +4,7 @@
 #include "console.h"
 #include "pup.h"
 
-#line 380 "chapters/11-pup-paging.nw"
+#line 391 "chapters/11-pup-paging.nw"
 static unsigned int ring_next;	/* the next slot to fill */
 
 static void hcall_queue(whelp_u32 nr, whelp_u32 a1, whelp_u32 a2,

@@ -8,7 +8,7 @@
 /* pup-main.c: the page shared with the Host */
 extern struct whelp_shared pup_shared;
 
-#line 138 "chapters/11-pup-paging.nw"
+#line 149 "chapters/11-pup-paging.nw"
 /* pup-paging.c: pages, page tables and address spaces */
 #ifdef WHELP_PAE
 #define PDPT_INDEX(va)	((whelp_u32)(va) >> WHELP_PDPT_SHIFT)
@@ -19,7 +19,7 @@ extern struct whelp_shared pup_shared;
 #define PTE_INDEX(va)	(((whelp_u32)(va) >> WHELP_PAGE_SHIFT) & \
 			 (WHELP_PTRS_PER_TABLE - 1))
 #define KERNEL_PGD_FIRST PGD_INDEX(WHELP_KERNEL_ADDRESS)
-#line 158 "chapters/11-pup-paging.nw"
+#line 169 "chapters/11-pup-paging.nw"
 static inline pup_pte_t pte_make(pup_pte_t frame, pup_pte_t flags)
 {
 	return (frame & WHELP_PTE_FRAME) | flags;
@@ -29,7 +29,7 @@ static inline pup_pte_t pte_frame(pup_pte_t entry)
 {
 	return entry & WHELP_PTE_FRAME;
 }
-#line 184 "chapters/11-pup-paging.nw"
+#line 195 "chapters/11-pup-paging.nw"
 static inline void pte_write(volatile pup_pte_t *slot, pup_pte_t entry)
 {
 #ifndef WHELP_PAE
@@ -43,11 +43,11 @@ static inline void pte_write(volatile pup_pte_t *slot, pup_pte_t entry)
 		     : "memory");
 #endif
 }
-#line 347 "chapters/11-pup-paging.nw"
+#line 358 "chapters/11-pup-paging.nw"
 whelp_u32 page_alloc(void);		/* physical address, zeroed */
 void page_free(whelp_u32 pa);
 whelp_u32 pages_free(void);
-#line 422 "chapters/11-pup-paging.nw"
+#line 433 "chapters/11-pup-paging.nw"
 struct pup_aspace {
 	pup_pte_t *pgdir;	/* its top table, in the kernel map */
 #ifdef WHELP_PAE
@@ -73,7 +73,7 @@ void aspace_map_queued(struct pup_aspace *as, whelp_u32 va, whelp_u32 pa,
 whelp_u32 aspace_unmap(struct pup_aspace *as, whelp_u32 va);
 void aspace_protect(struct pup_aspace *as, whelp_u32 va, pup_pte_t flags);
 volatile pup_pte_t *aspace_pte(struct pup_aspace *as, whelp_u32 va);
-#line 1140 "chapters/11-pup-paging.nw"
+#line 1151 "chapters/11-pup-paging.nw"
 /* pup-tests.c */
 void pup_run_tests(const char *cmdline);
 int first_word_is(const char *cmdline, const char *word);
