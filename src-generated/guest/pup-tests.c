@@ -971,6 +971,18 @@ static void test_stack_growth(void)
 	check_eq(end.status, PUP_KILLED | 14,
 		 "a stack past its 64 pages is a page fault that kills");
 }
+#line 1410 "chapters/14-pup-programs.nw"
+static void test_no_execute(void)
+{
+	whelp_u32 want = pup_page_nx ? PUP_KILLED | 14 : 0;
+
+	check_eq(run_program("nxstack", "stack").status, want, pup_page_nx ?
+		 "a ret on a program's stack is a page fault, with NX" :
+		 "a ret on a program's stack runs, without NX");
+	check_eq(run_program("nxstack", "data").status, want, pup_page_nx ?
+		 "a ret in a program's data is a page fault, with NX" :
+		 "a ret in a program's data runs, without NX");
+}
 
 static void procs_suite(void)
 {
@@ -978,6 +990,7 @@ static void procs_suite(void)
 
 	test_spawn();
 	test_stack_growth();
+	test_no_execute();
 	test_preemption();
 	test_sleep();
 	test_bad_deeds();
@@ -988,7 +1001,7 @@ static void procs_suite(void)
 	check_eq(pages_free(), free_before,
 		 "every page the processes took came back");
 }
-#line 1425 "chapters/14-pup-programs.nw"
+#line 1446 "chapters/14-pup-programs.nw"
 static void procs_eager_suite(void)
 {
 	fpu_force_eager();
@@ -1553,7 +1566,7 @@ static const struct pup_suite suites[] = {
 #line 1409 "chapters/12-pup-traps.nw"
 	{ "traps", traps_suite, 0 },
 	{ "traps-oops", traps_oops, 0 },
-#line 1434 "chapters/14-pup-programs.nw"
+#line 1455 "chapters/14-pup-programs.nw"
 	{ "procs", procs_suite, 0 },
 	{ "procs-eager", procs_eager_suite, 0 },
 #line 1047 "chapters/16-pup-virtio.nw"
