@@ -424,14 +424,22 @@ vm_tests() {
 }
 
 # pup booted as the machine's own kernel (chapter "One kernel, two
-# machines"): suites.sh prints a PASS or FAIL line per expectation.
+# machines"): suites.sh prints a PASS or FAIL line per expectation, for
+# the two-level pup and for the PAE build (build/guest-pae/pup.elf, made
+# here: guests-pae is not part of make all), once per processor model.
 native_tests() {
-	local cfg cpu line seen=
+	local cfg cpu line seen= pae=pae
+	if ! make -s "build/guest-pae/pup.elf" > "$logdir/guest-pae.log" 2>&1; then
+		fail "native: the PAE pup does not build (see $logdir/guest-pae.log)"
+		pae=
+	fi
 	for cfg in $VM_CONFIGS; do
 		cpu=${cfg%%:*}
 		case " $seen " in *" $cpu "*) continue ;; esac
 		seen="$seen $cpu"
 		tally < <(sh src-generated/tests/native/suites.sh "$cpu" 2>&1)
+		[ -z "$pae" ] ||
+			tally < <(sh src-generated/tests/native/suites.sh "$cpu" pae 2>&1)
 	done
 }
 
