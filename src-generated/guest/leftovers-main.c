@@ -45,7 +45,7 @@ void leftovers_main(void)
 	volatile whelp_u8 *page;
 	whelp_u32 i, found = 0;
 
-	hcall(WHELP_HC_INIT, __pa(&shared), 0, 0, 0);
+	hcall(WHELP_HC_INIT, __pa(&shared), WHELP_PAGING_LEVELS, 0, 0);
 	if ((arg = after(boot->cmdline, "write"))) {
 		page = (volatile whelp_u8 *)hex(arg);
 		for (i = 0; i < SPARE; i++)

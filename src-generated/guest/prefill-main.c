@@ -54,7 +54,7 @@ void prefill_main(void)
 	volatile whelp_u32 *page;
 	whelp_u64 t;
 
-	hcall(WHELP_HC_INIT, __pa(&shared), 0, 0, 0);
+	hcall(WHELP_HC_INIT, __pa(&shared), WHELP_PAGING_LEVELS, 0, 0);
 	own_tables();
 	if (is_mode(mode, "announced"))
 		flags = WHELP_PAGE_ACCESSED | WHELP_PAGE_DIRTY;

@@ -104,7 +104,7 @@ __printf(2, 0) void whelp_vkill_guest(struct whelp_guest *g,
 				      const char *fmt, va_list ap);
 void whelp_guest_shutdown(struct whelp_guest *g, u32 how, const char *msg,
 			  u32 len);
-#line 300 "chapters/43-host-hypercalls.nw"
+#line 360 "chapters/43-host-hypercalls.nw"
 /* hypercalls.c */
 void whelp_do_hcall(struct whelp_guest *g);
 #line 184 "chapters/44-host-memory.nw"
