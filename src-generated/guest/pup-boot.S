@@ -2,11 +2,19 @@
 #line 154 "chapters/10-pup-boot.nw"
 #define GUEST_MAIN pup_whelp_main
 #include "whelp_abi.h"
-#line 920 "chapters/15-pup-platform.nw"
+#line 968 "chapters/15-pup-platform.nw"
 #define MULTIBOOT_HEADER_MAGIC	0x1badb002
 #define MULTIBOOT_HEADER_FLAGS	0x00000003
 #define MULTIBOOT_BOOT_MAGIC	0x2badb002
+#ifndef WHELP_PAE
 #define BOOT_MAP_TABLES		4	/* page tables: 16 MiB mapped */
+#define BOOT_ENTRY_SIZE		4
+#else
+#define BOOT_MAP_TABLES		8	/* of 2 MiB each: 16 MiB */
+#define BOOT_ENTRY_SIZE		8
+#define CPUID_1_EDX_PAE		0x40	/* bit 6 */
+#define CR4_PAE			0x20	/* bit 5 */
+#endif
 
 #line 158 "chapters/10-pup-boot.nw"
 	.section .text.boot, "ax"
@@ -28,10 +36,35 @@ guest_start:
 	movl $WHELP_SHUTDOWN_CRASH, %ecx
 	int $WHELP_HCALL_VECTOR
 	jmp 1b
-#line 958 "chapters/15-pup-platform.nw"
+#line 1031 "chapters/15-pup-platform.nw"
 native_start:
 	cld
 	movl %ebx, %esi
+#line 1111 "chapters/15-pup-platform.nw"
+#ifdef WHELP_PAE
+	movl $1, %eax
+	cpuid
+	testl $CPUID_1_EDX_PAE, %edx
+	jnz 8f
+	movl $no_pae - WHELP_KERNEL_ADDRESS, %ebx
+	movw $0x3f8, %dx
+6:	movb (%ebx), %al
+	testb %al, %al
+	jz 7f
+	outb %al, %dx
+	incl %ebx
+	jmp 6b
+7:	movl $2, %eax
+	movw $0xf4, %dx
+	outl %eax, %dx
+	jmp 5f
+	.section .rodata
+no_pae:
+	.asciz "pup: this pup is built for PAE, and the processor has none\n"
+	.section .text.boot, "ax"
+8:
+#endif
+#line 1035 "chapters/15-pup-platform.nw"
 	movl $__bss_start - WHELP_KERNEL_ADDRESS, %edi
 	movl $_end - WHELP_KERNEL_ADDRESS, %ecx
 	subl %edi, %ecx
@@ -41,18 +74,32 @@ native_start:
 	movl $(WHELP_PAGE_PRESENT | WHELP_PAGE_RW), %eax
 	movl $(BOOT_MAP_TABLES * WHELP_PTRS_PER_TABLE), %ecx
 2:	stosl
+#ifdef WHELP_PAE
+	addl $4, %edi			/* the high word: zero */
+#endif
 	addl $WHELP_PAGE_SIZE, %eax
 	loop 2b
 	movl $boot_pgdir - WHELP_KERNEL_ADDRESS, %edi
 	movl $boot_tables - WHELP_KERNEL_ADDRESS + \
 		(WHELP_PAGE_PRESENT | WHELP_PAGE_RW), %eax
 	xorl %ecx, %ecx
-3:	movl %eax, (%edi, %ecx, 4)
+3:	movl %eax, (%edi, %ecx, BOOT_ENTRY_SIZE)
+#ifndef WHELP_PAE
 	movl %eax, (WHELP_KERNEL_ADDRESS >> 20)(%edi, %ecx, 4)
+#endif
 	addl $WHELP_PAGE_SIZE, %eax
 	incl %ecx
 	cmpl $BOOT_MAP_TABLES, %ecx
 	jne 3b
+#ifdef WHELP_PAE
+	movl $boot_pgdir - WHELP_KERNEL_ADDRESS + WHELP_PAGE_PRESENT, %eax
+	movl $boot_pdpt - WHELP_KERNEL_ADDRESS, %edi
+	movl %eax, (%edi)
+	movl %eax, (WHELP_KERNEL_ADDRESS >> (WHELP_PDPT_SHIFT - 3))(%edi)
+	movl %cr4, %eax
+	orl $CR4_PAE, %eax
+	movl %eax, %cr4
+#endif
 	movl %edi, %cr3
 	movl %cr0, %eax
 	orl $0x80010000, %eax		/* PG and WP */
@@ -72,7 +119,11 @@ boot_pgdir:
 	.skip WHELP_PAGE_SIZE
 boot_tables:
 	.skip BOOT_MAP_TABLES * WHELP_PAGE_SIZE
-#line 933 "chapters/15-pup-platform.nw"
+#ifdef WHELP_PAE
+boot_pdpt:
+	.skip WHELP_PAGE_SIZE
+#endif
+#line 989 "chapters/15-pup-platform.nw"
 	.section .text.boot, "ax"
 	.balign 4
 multiboot_header:

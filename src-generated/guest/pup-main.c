@@ -34,7 +34,7 @@ void pup_main(const struct pup_platform *p, whelp_u32 boot_arg)
 		panic("pup runs in the wrong ring");
 	if (!pup_command_known(boot->cmdline))
 		p->shutdown("an unknown command", WHELP_SHUTDOWN_FAILED);
-#line 923 "chapters/12-pup-traps.nw"
+#line 930 "chapters/12-pup-traps.nw"
 	if (pup_boot_wants_traps(boot->cmdline))
 		traps_init();
 #line 1221 "chapters/13-pup-processes.nw"

@@ -391,7 +391,7 @@ static int user_range_ok(whelp_u32 va, whelp_u32 len, int write)
 	whelp_u32 need = WHELP_PAGE_PRESENT | WHELP_PAGE_USER |
 			 (write ? WHELP_PAGE_RW : 0);
 	whelp_u32 page, last;
-	volatile whelp_u32 *pte;
+	volatile pup_pte_t *pte;
 
 	if (!len)
 		return 1;

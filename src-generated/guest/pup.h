@@ -8,25 +8,58 @@
 /* pup-main.c: the page shared with the Host */
 extern struct whelp_shared pup_shared;
 
-#line 89 "chapters/11-pup-paging.nw"
+#line 138 "chapters/11-pup-paging.nw"
 /* pup-paging.c: pages, page tables and address spaces */
+#ifdef WHELP_PAE
+#define PDPT_INDEX(va)	((whelp_u32)(va) >> WHELP_PDPT_SHIFT)
+#define KERNEL_PDPTE	PDPT_INDEX(WHELP_KERNEL_ADDRESS)
+#endif
+#define PGD_ENTRIES	(1u << (32 - WHELP_PGDIR_SHIFT))
 #define PGD_INDEX(va)	((whelp_u32)(va) >> WHELP_PGDIR_SHIFT)
 #define PTE_INDEX(va)	(((whelp_u32)(va) >> WHELP_PAGE_SHIFT) & \
 			 (WHELP_PTRS_PER_TABLE - 1))
 #define KERNEL_PGD_FIRST PGD_INDEX(WHELP_KERNEL_ADDRESS)
-#line 244 "chapters/11-pup-paging.nw"
+#line 158 "chapters/11-pup-paging.nw"
+static inline pup_pte_t pte_make(pup_pte_t frame, pup_pte_t flags)
+{
+	return (frame & WHELP_PTE_FRAME) | flags;
+}
+
+static inline pup_pte_t pte_frame(pup_pte_t entry)
+{
+	return entry & WHELP_PTE_FRAME;
+}
+#line 184 "chapters/11-pup-paging.nw"
+static inline void pte_write(volatile pup_pte_t *slot, pup_pte_t entry)
+{
+#ifndef WHELP_PAE
+	*slot = entry;
+#else
+	pup_pte_t old = *slot;
+
+	asm volatile("1:\tlock cmpxchg8b %0\n\tjnz 1b"
+		     : "+m"(*slot), "+A"(old)
+		     : "b"((whelp_u32)entry), "c"((whelp_u32)(entry >> 32))
+		     : "memory");
+#endif
+}
+#line 347 "chapters/11-pup-paging.nw"
 whelp_u32 page_alloc(void);		/* physical address, zeroed */
 void page_free(whelp_u32 pa);
 whelp_u32 pages_free(void);
-#line 312 "chapters/11-pup-paging.nw"
+#line 422 "chapters/11-pup-paging.nw"
 struct pup_aspace {
-	whelp_u32 *pgdir;	/* its page directory, in the kernel map */
+	pup_pte_t *pgdir;	/* its top table, in the kernel map */
+#ifdef WHELP_PAE
+	pup_pte_t *pmd[WHELP_PDPT_ENTRIES];	/* each PDPTE's PMD page */
+#endif
 	int fresh;		/* never loaded: nothing announced yet */
 };
 
 extern struct pup_aspace kernel_aspace;
 extern struct pup_aspace *current_aspace;
 extern whelp_u32 pup_ram_size;
+extern pup_pte_t pup_page_nx;
 
 void paging_init(whelp_u32 mem_size);
 void aspace_init(struct pup_aspace *as);
@@ -34,13 +67,13 @@ void aspace_destroy(struct pup_aspace *as);
 void aspace_switch(struct pup_aspace *as);
 void aspace_switch_queued(struct pup_aspace *as, int queued);
 void aspace_map(struct pup_aspace *as, whelp_u32 va, whelp_u32 pa,
-		whelp_u32 flags);
+		pup_pte_t flags);
 void aspace_map_queued(struct pup_aspace *as, whelp_u32 va, whelp_u32 pa,
-		       whelp_u32 flags);
+		       pup_pte_t flags);
 whelp_u32 aspace_unmap(struct pup_aspace *as, whelp_u32 va);
-void aspace_protect(struct pup_aspace *as, whelp_u32 va, whelp_u32 flags);
-volatile whelp_u32 *aspace_pte(struct pup_aspace *as, whelp_u32 va);
-#line 915 "chapters/11-pup-paging.nw"
+void aspace_protect(struct pup_aspace *as, whelp_u32 va, pup_pte_t flags);
+volatile pup_pte_t *aspace_pte(struct pup_aspace *as, whelp_u32 va);
+#line 1140 "chapters/11-pup-paging.nw"
 /* pup-tests.c */
 void pup_run_tests(const char *cmdline);
 int first_word_is(const char *cmdline, const char *word);
@@ -112,20 +145,21 @@ struct trap_expectation {
 	unsigned int hits;	/* how many expected traps arrived */
 };
 extern struct trap_expectation trap_expected;
-#line 714 "chapters/12-pup-traps.nw"
+#line 718 "chapters/12-pup-traps.nw"
+#define PUP_FAULT_FETCH	0x10	/* a page fault's error code: a fetch */
 const char *page_fault_problem(whelp_u32 errcode);
-#line 780 "chapters/12-pup-traps.nw"
+#line 787 "chapters/12-pup-traps.nw"
 #define PUP_TICK_NS 10000000u	/* 10 ms */
 #define PUP_TICK_MS (PUP_TICK_NS / 1000000u)
 extern volatile whelp_u32 pup_ticks;
 void clock_start(void);		/* a tick every PUP_TICK_NS */
 void clock_stop(void);
 void clock_oneshot(whelp_u32 ns);	/* one interrupt, ns from now */
-#line 832 "chapters/12-pup-traps.nw"
+#line 839 "chapters/12-pup-traps.nw"
 whelp_u64 pup_rdtsc(void);
 whelp_u32 pup_uptime_ms(void);
 whelp_u32 pup_cycles_to_us(whelp_u64 cycles);
-#line 912 "chapters/12-pup-traps.nw"
+#line 919 "chapters/12-pup-traps.nw"
 int pup_boot_wants_traps(const char *cmdline);
 #line 85 "chapters/13-pup-processes.nw"
 /* pup-procs.c: processes (the chapter "Processes") */
@@ -208,7 +242,7 @@ int program_read(const struct pup_program *prog, whelp_u32 at, void *buf,
 		 whelp_u32 len);
 int program_load(struct pup_aspace *as, const struct pup_program *prog,
 		 const char *arg, whelp_u32 *eip, whelp_u32 *esp);
-#line 612 "chapters/14-pup-programs.nw"
+#line 626 "chapters/14-pup-programs.nw"
 extern whelp_u32 stack_pages_grown;
 int stack_grow(struct pup_aspace *as, whelp_u32 va, whelp_u32 errcode);
 #line 833 "chapters/16-pup-virtio.nw"

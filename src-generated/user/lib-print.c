@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include "user.h"
 
-#line 445 "chapters/10-pup-boot.nw"
+#line 462 "chapters/10-pup-boot.nw"
 struct outbuf {
 	char buf[256];
 	unsigned int len;
