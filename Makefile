@@ -278,7 +278,8 @@ $(B)/vm/tests/bin/%: $(G)/tests/vm/%.c $(G)/include/whelp_abi.h
 	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) $< -o $@ -lpthread
 # The same programs for the PAE host (device_abuse's small Guests tell INIT
 # the number of levels of a PAE host's page tables).
-VM_PROGS_PAE = $(patsubst $(B)/vm/tests/bin/%,$(B)/vm-pae/tests/bin/%,$(VM_PROGS))
+# (From the sources, not VM_PROGS, to which a lab's unit.mk may add.)
+VM_PROGS_PAE = $(patsubst $(G)/tests/vm/%.c,$(B)/vm-pae/tests/bin/%,$(wildcard $(G)/tests/vm/*.c))
 $(B)/vm-pae/tests/bin/%: $(G)/tests/vm/%.c $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(VM_CFLAGS) -DWHELP_PAE $< -o $@ -lpthread
