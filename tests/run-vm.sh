@@ -60,14 +60,15 @@ esac
 
 # HOST picks the host VM's kernel: Debian's 686 (two-level paging, the
 # default) or its 686-pae build of the same version (three-level paging,
-# chapter 45; the module refuses to be built for it so far, so its
-# scenarios fail at insmod and only --shell is of use there).
+# chapter 45), and the initramfs made for it: its whelp.ko, and the Guests
+# built for its page tables.
 case ${HOST:-686} in
-686) kernel=$(ls build/deps/kernel/boot/vmlinuz-*-686 2>/dev/null | head -1) ;;
-686-pae) kernel=$(ls build/deps/kernel-pae/boot/vmlinuz-*-686-pae 2>/dev/null | head -1) ;;
+686) kernel=$(ls build/deps/kernel/boot/vmlinuz-*-686 2>/dev/null | head -1)
+	initrd=build/vm/initramfs.cpio.gz ;;
+686-pae) kernel=$(ls build/deps/kernel-pae/boot/vmlinuz-*-686-pae 2>/dev/null | head -1)
+	initrd=build/vm/initramfs-pae.cpio.gz ;;
 *) echo "run-vm: HOST is 686 or 686-pae, not '$HOST'" >&2; exit 2 ;;
 esac
-initrd=build/vm/initramfs.cpio.gz
 if [ -z "$kernel" ] || [ ! -f "$initrd" ]; then
 	echo "run-vm: no kernel or initramfs: run 'make deps' and 'make' first" >&2
 	exit 2

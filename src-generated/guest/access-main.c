@@ -182,7 +182,7 @@ static void setup(void)
 	const whelp_u32 rw = WHELP_PAGE_RW | WHELP_PAGE_DIRTY;
 	whelp_u32 i;
 
-	hcall(WHELP_HC_INIT, __pa(&shared), 0, 0, 0);
+	hcall(WHELP_HC_INIT, __pa(&shared), WHELP_PAGING_LEVELS, 0, 0);
 	hcall(WHELP_HC_LOAD_GDT_ENTRY, WHELP_GUEST_USER_CS >> 3, 0x0000ffff,
 	      0x00cffa00, 0);
 	hcall(WHELP_HC_LOAD_GDT_ENTRY, WHELP_GUEST_USER_DS >> 3, 0x0000ffff,

@@ -70,7 +70,7 @@ void bench_main(void)
 {
 	whelp_u32 first_free = (__pa(_end) + 4095) & ~4095u;
 
-	hcall(WHELP_HC_INIT, __pa(&shared), 0, 0, 0);
+	hcall(WHELP_HC_INIT, __pa(&shared), WHELP_PAGING_LEVELS, 0, 0);
 	printk("bench: hypercall %u cycles\n", null_hypercall());
 	printk("bench: page-fault %u cycles\n", page_fault(first_free));
 	hcall(WHELP_HC_SHUTDOWN, 0, WHELP_SHUTDOWN_POWEROFF, 0, 0);

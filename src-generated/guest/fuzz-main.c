@@ -670,7 +670,7 @@ void fuzz_main(void)
 	const char *p = boot->cmdline;
 	whelp_u32 seed = 1, calls = 1000, ignored;
 
-	fuzz_call(WHELP_HC_INIT, __pa(&fuzz_shared), 0, 0);
+	fuzz_call(WHELP_HC_INIT, __pa(&fuzz_shared), WHELP_PAGING_LEVELS, 0);
 	if (boot->magic != WHELP_BOOT_MAGIC)
 		panic("fuzz: no boot information from the Launcher");
 	while (*p) {

@@ -41,7 +41,7 @@ static void whelp_init(whelp_u32 boot_arg, struct pup_boot *boot)
 
 	(void)boot_arg;
 	pup_shared.kernel_address = WHELP_KERNEL_ADDRESS;
-	hcall(WHELP_HC_INIT, __pa(&pup_shared), 0, 0, 0);
+	hcall(WHELP_HC_INIT, __pa(&pup_shared), WHELP_PAGING_LEVELS, 0, 0);
 	pup_shared.noirq_iret = (whelp_u32)pup_noirq_iret;
 	pup_shared.syscall_vec = WHELP_SYSCALL_VECTOR;
 	if (info->magic != WHELP_BOOT_MAGIC)

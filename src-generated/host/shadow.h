@@ -53,6 +53,7 @@ bool whelp_shadow_init(struct whelp_shadow *sh, u32 pfn_limit,
 void whelp_shadow_free(struct whelp_shadow *sh);
 whelp_pte_t *whelp_shadow_current(struct whelp_shadow *sh);
 whelp_pte_t *whelp_shadow_prepare(struct whelp_shadow *sh);
+whelp_pte_t *whelp_shadow_switcher_entry(whelp_pte_t *pgdir);
 void whelp_shadow_page_fault(struct whelp_shadow *sh, u32 vaddr,
 			     u32 errcode, u32 eip);
 bool whelp_shadow_set_stack(struct whelp_shadow *sh, u32 segment, u32 top,

@@ -4,12 +4,15 @@
 # host/switcher.c: whelp_switch_state_init gets the starting point's body.
 set -e
 f=$1
-sig='void whelp_switch_state_init(struct whelp_switch_state *st, u32 *pgdir)'
+sig='void whelp_switch_state_init(struct whelp_switch_state *st,'
 grep -qxF "$sig" "$f" ||
 	{ echo "weaken.sh: no whelp_switch_state_init in $f" >&2; exit 1; }
 awk -v sig="$sig" '
 $0 == sig {
 	print
+	getline
+	print
+	getline
 	print "{"
 	print "\tunsigned int v;"
 	print ""

@@ -509,7 +509,7 @@ static void check_storm(int fd, whelp_u32 mem, long long guests)
 	expect("the storm leaves no Guest behind", live_guests(), guests);
 }
 
-#line 1576 "chapters/41-host-device.nw"
+#line 1578 "chapters/41-host-device.nw"
 #define GUEST_STR(x) #x
 #define GUEST_XSTR(x) GUEST_STR(x)
 #define GUEST_VA(addr) GUEST_XSTR(WHELP_KERNEL_ADDRESS) "+" GUEST_XSTR(addr)
@@ -530,6 +530,7 @@ _Static_assert(RAM_END == RAM_PFNS * 4096 && TOUCH_FIRST == RAM_END / 2,
 	"	int $" GUEST_XSTR(WHELP_HCALL_VECTOR) "\n"
 #define GUEST_INIT							\
 	"	movl $" GUEST_XSTR(SHARED_ADDR) ", %ebx\n"			\
+	"	movl $" GUEST_XSTR(WHELP_PAGING_LEVELS) ", %ecx\n"		\
 	GUEST_HCALL(WHELP_HC_INIT)
 #define GUEST_POWEROFF							\
 	"	xorl %ebx, %ebx\n"						\
@@ -576,7 +577,7 @@ extern const char guest_marks[], guest_marks_end[];
 extern const char guest_waits[], guest_waits_end[];
 extern const char guest_traps[], guest_traps_handler[], guest_traps_end[];
 
-#line 1657 "chapters/41-host-device.nw"
+#line 1660 "chapters/41-host-device.nw"
 static unsigned char *start_guest(int *fd, const char *code,
 				  const char *end)
 {
@@ -647,7 +648,7 @@ static int event_is(const struct whelp_event *ev, whelp_u32 how,
 	       strstr(reason, text) != NULL;
 }
 
-#line 1746 "chapters/41-host-device.nw"
+#line 1749 "chapters/41-host-device.nw"
 static int child_status(pid_t pid)
 {
 	int status;
@@ -707,7 +708,7 @@ static void check_other_process(long long guests)
 	expect("and destroys the Guest", wait_count("guests", guests), guests);
 }
 
-#line 1825 "chapters/41-host-device.nw"
+#line 1828 "chapters/41-host-device.nw"
 enum memory_deed { DEED_MUNMAP, DEED_PROT_NONE, DEED_PROT_READ };
 
 struct deed_args {
@@ -771,7 +772,7 @@ static void check_memory_deed(const char *name, enum memory_deed deed,
 	expect(what, wait_count("guests", guests), guests);
 }
 
-#line 1900 "chapters/41-host-device.nw"
+#line 1903 "chapters/41-host-device.nw"
 struct reader_args {
 	int fd;
 	long long result;
@@ -825,7 +826,7 @@ static void check_close_during_read(long long guests)
 	signal(SIGUSR1, SIG_DFL);
 }
 
-#line 1965 "chapters/41-host-device.nw"
+#line 1968 "chapters/41-host-device.nw"
 struct replace_args {
 	unsigned char *mem;
 	pthread_t reader;
@@ -886,7 +887,7 @@ static void check_memory_replaced(long long guests)
 	signal(SIGUSR1, SIG_DFL);
 }
 
-#line 2049 "chapters/41-host-device.nw"
+#line 2052 "chapters/41-host-device.nw"
 static void run_at(const char *what, whelp_u32 eip, long long guests)
 {
 	struct whelp_event ev;
@@ -936,7 +937,7 @@ static void check_switcher_eip(whelp_u32 logged, long long guests)
 		run_at("the Switcher's code", logged, guests);
 }
 
-#line 2115 "chapters/41-host-device.nw"
+#line 2118 "chapters/41-host-device.nw"
 static void run_traps(int with_gate, struct whelp_event *ev)
 {
 	whelp_u32 handler, lo, hi;
@@ -998,7 +999,7 @@ static void check_slot_reuse(long long guests)
 	expect("no Guest is left", wait_count("guests", guests), guests);
 }
 
-#line 2185 "chapters/41-host-device.nw"
+#line 2188 "chapters/41-host-device.nw"
 int main(int argc, char *argv[])
 {
 	void *noaccess = mmap(NULL, 4096, PROT_NONE,

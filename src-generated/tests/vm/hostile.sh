@@ -41,6 +41,8 @@ same_eip() {
 
 punished bad-hcall "unknown hypercall 99"
 punished bad-init "INIT: shared page address 0x" "is outside guest memory"
+punished init-levels "INIT: the guest's page tables have" \
+	"levels; this host's have"
 punished init-twice "INIT called twice"
 punished bad-shutdown "SHUTDOWN: message address 0x" \
 	"is outside guest memory"
