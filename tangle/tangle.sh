@@ -34,9 +34,13 @@ fi
 # notangle is noweb's markup, which parses the chapters, piped into nt,
 # which writes one root: the chapters are parsed once here, into one
 # stream for every root's nt (a run of notangle per root would parse
-# all of them some four hundred times).
+# all of them some three hundred times).
 noweb_lib=$(sed -n 's/^LIB=//p' "$(command -v notangle)" | head -1)
 noweb_lib=${noweb_lib:-/usr/lib/noweb}
+if [ ! -x "$noweb_lib/markup" ] || [ ! -x "$noweb_lib/nt" ]; then
+	echo "tangle: noweb's markup and nt are not in $noweb_lib (where notangle says)" >&2
+	exit 1
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 marked=$tmp/markup
