@@ -7,7 +7,7 @@ VM_PROGS += $(LAB09_KO)
 $(B)/vm/initramfs.cpio.gz: $(LAB09_KO)
 $(LAB09_KO): $(HOST_SRC) $(G)/include/whelp_abi.h \
 		$(G)/labs/09-hostile-guest/weaken.sh | $(DEPS)/kernel/.complete
-	@rm -rf $(LAB09_DIR) && mkdir -p $(LAB09_DIR)/include $(@D)
+	@mkdir -p $(LAB09_DIR)/include $(@D)
 	@cp -p $(HOST_SRC) $(LAB09_DIR)/
 	@cp -p $(G)/include/whelp_abi.h $(LAB09_DIR)/include/
 	@sh $(G)/labs/09-hostile-guest/weaken.sh $(LAB09_DIR)/switcher.c
