@@ -118,7 +118,8 @@ help:
 	@echo '  disk        build/guest/disk.img: pup'"'"'s programs in a pupfs image (mkpupfs)'
 	@echo '  tangle      chapters/*.nw -> src-generated/ (needs noweb)'
 	@echo '  book        weave the chapters into build/book/whelp.pdf (~2 min)'
-	@echo '  bench       pup natively, on Whelp and under KVM, and Linux: the table (~8 min)'
+	@echo '  bench       pup natively, on Whelp and under KVM, and Linux, on each host of'
+	@echo '              BENCH_HOSTS (686 686-pae): the table (~20 min)'
 	@echo '  fuzz        fuzz the ELF loader, options, MMIO decoder, virtio, pupfs (FUZZ_TIME s each)'
 	@echo '  labs        list the course labs (Part VII); lab-start LAB=NN starts one'
 	@echo '  grade       grade the tree for LAB=NN; check-labs proves every grader'
@@ -127,6 +128,7 @@ help:
 	@echo '  clean       remove build output (distclean: also build/deps)'
 	@echo 'Knobs: CPU=max|pentium3 SMP=N MEM=MB SCENARIO=NAME[,NAME] V=1 (full commands)'
 	@echo '  HOST=686|686-pae (the host VM'"'"'s kernel: run, shell, qemu-gdb, check-vm)'
+	@echo '  BENCH_HOSTS="686 686-pae" BENCH_PAIRS=3 BENCH_SCALE=10 (make bench)'
 	@echo '  CMDLINE="procs" (run-native: pup'"'"'s command line)'
 	@echo '  VM_CONFIGS="max:2 pentium3:1" VM_SCENARIOS=hello,console (check, check-vm)'
 	@echo '  tests/run-vm.sh --check "" lists the scenarios'
@@ -479,31 +481,48 @@ fuzz-hypercalls: deps
 # The chapter "Measuring it": BENCH_PAIRS pairs of runs, each pup natively
 # (src-generated/tests/bench/native.sh, QEMU on this machine) and then the
 # host VM with pup on Whelp, Linux, and pup under KVM where the processor
-# has SVM or VT-x (the first also counts the exits);
-# each console stays in build/bench/, and tests/bench/report.sh prints the
-# table and writes build/bench/results.dat. The host VM has one processor
-# unless SMP is given, as the native machine has. A scenario of make bench
-# may run 15 minutes (the default 5 is too few on a busy machine), the VM
-# 40.
+# has SVM or VT-x (the first also counts the exits), once for each host of
+# BENCH_HOSTS in turn: on 686-pae the native pup is the PAE build
+# (build/guest-pae/pup.elf), the host VM boots HOST=686-pae, whose
+# initramfs has the PAE Guests, and there is no KVM column (686 only).
+# Each console stays in build/bench/ (native-K.log and whelp-K.log for
+# 686, native-pae-K.log and whelp-pae-K.log for 686-pae), and
+# tests/bench/report.sh prints the table and writes build/bench/results.dat.
+# The host VM has one processor unless SMP is given, as the native machine
+# has. A scenario of make bench may run 15 minutes (the default 5 is too
+# few on a busy machine), the VM 40. BENCH_SCALE (10) is pupbench's scale:
+# BENCH_SCALE=1 BENCH_PAIRS=1 is a quick run that only shows the path
+# works. The Guests' throughput runs once, on the first host.
 BENCH_PAIRS ?= 3
+BENCH_HOSTS ?= 686 686-pae
+BENCH_SCALE ?= 10
 bench: deps
+	@for h in $(BENCH_HOSTS); do case $$h in 686|686-pae) ;; \
+		*) echo "bench: BENCH_HOSTS has '$$h', not 686 or 686-pae"; exit 2 ;; \
+		esac; done
 	@$(MAKE) -s all
 	@rm -rf $(B)/bench && mkdir -p $(B)/bench
 	@export SMP=$(if $(filter command line environment,$(origin SMP)),$(SMP),1); \
-	export VM_TIMEOUT=2400 VM_ARGS="$(VM_ARGS) whelp.timeout=900"; \
+	export VM_TIMEOUT=2400 VM_ARGS="$(VM_ARGS) whelp.timeout=900 bench_scale=$(BENCH_SCALE)"; \
+	export bench_scale=$(BENCH_SCALE); \
 	for i in $$(seq $(BENCH_PAIRS)); do \
-		echo "bench: pair $$i of $(BENCH_PAIRS): pup natively"; \
-		$(G)/tests/bench/native.sh > $(B)/bench/native-$$i.log 2>&1 || \
-			echo "bench: native pup failed: see $(B)/bench/native-$$i.log"; \
-		echo "bench: pair $$i of $(BENCH_PAIRS): pup on Whelp and under KVM, and Linux"; \
-		tests/run-vm.sh --show bench$$([ $$i -gt 1 ] || echo ,bench-exits) \
-			> $(B)/bench/whelp-$$i.log 2>&1 || \
-			{ echo "bench: the host VM's run failed: see $(B)/bench/whelp-$$i.log"; \
+	for h in $(BENCH_HOSTS); do \
+		if [ $$h = 686-pae ]; then s=-pae pup=$(B)/guest-pae/pup.elf; \
+		else s= pup=$(B)/guest/pup.elf; fi; \
+		echo "bench: pair $$i of $(BENCH_PAIRS), host $$h: pup natively"; \
+		PUP_ELF=$$pup $(G)/tests/bench/native.sh > $(B)/bench/native$$s-$$i.log 2>&1 || \
+			echo "bench: native pup failed: see $(B)/bench/native$$s-$$i.log"; \
+		echo "bench: pair $$i of $(BENCH_PAIRS), host $$h: pup on Whelp (and under KVM), and Linux"; \
+		HOST=$$h tests/run-vm.sh --show bench$$([ $$i -gt 1 ] || echo ,bench-exits) \
+			> $(B)/bench/whelp$$s-$$i.log 2>&1 || \
+			{ echo "bench: the host VM's run failed: see $(B)/bench/whelp$$s-$$i.log"; \
 			  exit 1; }; \
 	done; \
-	echo "bench: 1, 2, 4 and 8 Guests at once, on two processors"; \
-	SMP=2 tests/run-vm.sh --show bench-guests > $(B)/bench/whelp-guests.log 2>&1 || \
-		echo "bench: the Guests' throughput failed: see $(B)/bench/whelp-guests.log"; \
+	done; \
+	h=$(firstword $(BENCH_HOSTS)); s=$$([ $$h = 686 ] || echo -pae); \
+	echo "bench: 1, 2, 4 and 8 Guests at once, on two processors, host $$h"; \
+	HOST=$$h SMP=2 tests/run-vm.sh --show bench-guests > $(B)/bench/whelp$$s-guests.log 2>&1 || \
+		echo "bench: the Guests' throughput failed: see $(B)/bench/whelp$$s-guests.log"; \
 	$(G)/tests/bench/report.sh $(B)/bench | tee $(B)/bench/table.txt
 	@echo "bench: wrote $(B)/bench/results.dat"
 

@@ -58,6 +58,9 @@ unit_tests() {
 			echo "$out" | tail -20 | sed 's/^/    /'
 		fi
 	done
+	# make bench's report.sh over made-up logs (chapter "Measuring it"),
+	# both hosts' columns: a PASS or FAIL line per promise, in seconds.
+	tally < <(bash src-generated/tests/bench/report-test.sh 2>&1)
 }
 
 # A copy of the chapters and the tangle script, tangled somewhere else.
@@ -414,8 +417,6 @@ bench_native_tests() {
 		fail "native pup: the benchmarks' smoke run failed (see $log)"
 		grep -a 'FAILED\|native:\|qemu|' "$log" | head -12 | sed 's/^/    /'
 	fi
-	# report.sh over made-up logs: a PASS or FAIL line per promise.
-	tally < <(bash src-generated/tests/bench/report-test.sh 2>&1)
 }
 
 vm_tests() {

@@ -1432,7 +1432,7 @@ static void mmio_not_mov(void)
 	asm volatile("incl (%0)" : : "r"(mmio_window(0)) : "memory");
 }
 
-#line 1278 "chapters/62-bench.nw"
+#line 1284 "chapters/62-bench.nw"
 #define BLK_BENCH_BATCHES 9
 #define BLK_BENCH_MAX	65536		/* the largest request, in bytes */
 #define BLK_BENCH_SPAN	262144		/* what a batch reads at scale 1 */
@@ -1453,7 +1453,7 @@ static const struct blk_bench_row blk_bench_rows[] = {
 
 static whelp_u8 blk_bench_buf[BLK_BENCH_MAX] __attribute__((aligned(4096)));
 
-#line 1314 "chapters/62-bench.nw"
+#line 1320 "chapters/62-bench.nw"
 static whelp_u64 blk_bench_rdtsc(void)
 {
 	whelp_u32 lo, hi;
@@ -1487,7 +1487,7 @@ static whelp_u32 blk_bench_median(whelp_u32 *v)
 	return v[BLK_BENCH_BATCHES / 2];
 }
 
-#line 1364 "chapters/62-bench.nw"
+#line 1370 "chapters/62-bench.nw"
 static void blk_bench_one(struct vio_blk *b, const struct blk_bench_row *row,
 			  whelp_u32 scale)
 {
@@ -1523,7 +1523,7 @@ static void blk_bench_one(struct vio_blk *b, const struct blk_bench_row *row,
 		       blk_bench_median(r), (BLK_BENCH_BATCHES + 1) * n);
 }
 
-#line 1408 "chapters/62-bench.nw"
+#line 1414 "chapters/62-bench.nw"
 static void blk_bench(void)
 {
 	const char *at = pup_boot.cmdline + sizeof("blkread") - 1;
@@ -1592,7 +1592,7 @@ static const struct pup_suite suites[] = {
 	{ "mmio-not-mov", mmio_not_mov, 1 },
 #line 1541 "chapters/24-launcher-kvm.nw"
 	{ "triple-fault", triple_fault, 1 },
-#line 1433 "chapters/62-bench.nw"
+#line 1439 "chapters/62-bench.nw"
 	{ "blkread", blk_bench, 0 },
 #line 307 "chapters/71-lab-08-irq-check.nw"
 	{ "irqwait", irqwait_suite, 0 },

@@ -5,7 +5,7 @@
 # out as "  native: bench: ...". PUP_ELF names another image to boot.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
-scale=10
+scale=${bench_scale:-10}
 # column NAME TEXT: TEXT's result lines, as NAME's, on the console
 column() {
 	echo "$2" | tr -d '\r' | grep '^bench: ' | sed "s/^/  $1: /"

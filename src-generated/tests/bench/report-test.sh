@@ -34,6 +34,25 @@ for p in "$@"; do
 done
 printf '  whelp: bench: curve guests 1 148 runs/min\r\n' > "$dir/whelp-guests.log"
 echo "  whelp: bench: curve guests 2 90 runs/min" >> "$dir/whelp-guests.log"
+set -- "1 1200 3600 600 40960 8192" "2 1000 3000 500 81920 16384" \
+	"3 1400 4200 700 20480 10240"
+for p in "$@"; do
+	read -r k n w l bw bh <<< "$p"
+	echo "  native: bench: syscall $n cycles, 100 operations" \
+		> "$dir/native-pae-$k.log"
+	{
+		echo "  whelp: bench: syscall $w cycles, 100 operations"
+		echo "  whelp: bench: curve ctx-procs 2 $((w * 10)) cycles," \
+		     "4 operations"
+		echo "  linux: bench: syscall $l cycles, 100 operations"
+		echo "  exits: syscall 0.50 0.01"
+		echo "  whelp: bench: blkread4k $bw cycles, 640 operations"
+		echo "  linux: bench: blkread4k $bh cycles, 640 operations"
+		echo "  linux: bench: tsc 2097152 kHz"
+		echo "  exits: blkread4k 1.00 0.03"
+		echo "  kvm: none: the PAE host has no KVM column"
+	} > "$dir/whelp-pae-$k.log"
+done
 if ! "$here/report.sh" "$dir" > "$dir/table.txt" 2>&1; then
 	echo "FAIL: bench report: report.sh failed:"
 	sed 's/^/    /' "$dir/table.txt"
@@ -54,13 +73,43 @@ expect_line "$dir/results.dat" '^guests 1 nan 148 ' \
 expect_line "$dir/results.dat" '^# units of the curves:.* guests=runs/min' \
 	"the curves' units"
 expect_line "$dir/table.txt" \
-	'^4 KiB requests +250\.0 +1000\.0 +0\.400x +1\.00 +0\.02$' \
+	'^4 KiB requests +250\.0 +1000\.0 +0\.400x +1\.00 +0\.02 \| ' \
 	"the block read's MiB/s, medians of the pairs, and the pairs' ratio"
 expect_line "$dir/table.txt" \
 	'^blkread4k: on Whelp 0\.400x the host VM .*of 3 pairs.*, 1\.00 exits' \
 	"the block read said in words"
-expect_line "$dir/table.txt" '^64 KiB requests +- +- +- +- +-$' \
+expect_line "$dir/table.txt" \
+	'^64 KiB requests +- +- +- +- +- \| +- +- +- +- +-$' \
 	"a block row with no figures, in dashes"
 expect_line "$dir/results.dat" '^blkread 4 nan 250 0\.4 1000 1\.00 0\.02 nan ' \
 	"the data file's block row"
+expect_line "$dir/table.txt" '^null system call +1000 +2000 +2\.00x +- +- +- '\
+'+0\.00 +0\.00 +- +- \| +1200 +3600 +3\.00x +0\.50 +0\.01$' \
+	"the PAE host's columns beside the 686's"
+expect_line "$dir/table.txt" '^syscall: .*; on the PAE host 3\.00x PAE native, '\
+'0\.50 exits \(0\.01 timer\)$' \
+	"the PAE host's ratio said in words"
+expect_line "$dir/results.dat" '^series .* kvmtimer paenative paewhelp '\
+'paeratio paelinux paeexits paetimer$' \
+	"the data file's PAE columns named, last"
+expect_line "$dir/results.dat" '^syscall 0 1000 2000 2 nan 0\.00 0\.00 '\
+'nan nan nan nan nan 1200 3600 3 600 0\.50 0\.01$' \
+	"the data file's row, the PAE host's columns last"
+expect_line "$dir/results.dat" '^ctx-procs 2 nan 20000 nan nan nan nan nan '\
+'nan nan nan nan nan 36000 nan nan nan nan$' \
+	"a curve's point on each host"
+expect_line "$dir/table.txt" '^4 KiB requests +250\.0 +1000\.0 +0\.400x +1\.00 '\
+'+0\.02 \| +200\.0 +800\.0 +0\.200x +1\.00 +0\.03$' \
+	"the PAE host's block read, at its own counter's rate"
+expect_line "$dir/results.dat" '^blkread 4 nan 250 0\.4 1000 1\.00 0\.02 '\
+'nan nan nan nan nan nan 200 0\.2 800 1\.00 0\.03$' \
+	"the data file's block row, the PAE host's columns last"
+expect_line "$dir/table.txt" '^kvm: PAE host: the PAE host has no KVM column$' \
+	"the PAE host's reason for no KVM, as the PAE host's"
+if grep -q '^kvm: no column:' "$dir/table.txt"; then
+	echo "FAIL: bench report: the PAE host's KVM reason given as the 686's"
+	status=1
+else
+	echo "PASS: bench report: no reason for the 686 host's KVM, which it had"
+fi
 exit $status

@@ -28,6 +28,8 @@ fi
 {
 	kernel=$(ls "$top"/build/deps/kernel/boot/vmlinuz-*-686 2>/dev/null |
 		 head -1 | sed 's|.*/vmlinuz-||') || true
+	pae=$(ls "$top"/build/deps/kernel-pae/boot/vmlinuz-*-686-pae \
+		2>/dev/null | head -1 | sed 's|.*/vmlinuz-||') || true
 	echo "# Whelp: make bench results (tests/bench/report.sh)"
 	echo "# date: $(date -u +%Y-%m-%d)"
 	echo "# machine: $(sed -n 's/^model name[[:space:]]*: //p' \
@@ -36,8 +38,11 @@ fi
 	echo "# host VM and native machine: -cpu ${CPU:-max}," \
 	     "host VM -smp ${SMP:-1} -m ${MEM:-512}, TCG;" \
 	     "host kernel ${kernel:-unknown}"
+	echo "# PAE host kernel ${pae:-unknown}, its native pup" \
+	     "build/guest-pae/pup.elf; no KVM there"
 	echo "# cycles: median of 9 batches, then of the pairs;" \
-	     "ratio: median of the pairs' whelp/native"
+	     "ratio: median of the pairs' whelp/native;" \
+	     "paeratio: the same of paewhelp/paenative"
 } > "$dir/results.dat"
 awk -v dat="$dir/results.dat" '
 NR == FNR && $0 ~ /\t.*\t/ {
@@ -56,6 +61,8 @@ NR == FNR {
 }
 FNR == 1 {
 	pair = FILENAME
+	sub(/.*\//, "", pair)
+	host = pair ~ /^[a-z]+-pae-/ ? "pae-" : ""
 	sub(/.*-/, "", pair)
 	sub(/\.log$/, "", pair)
 	if (pair != "guests")
@@ -63,7 +70,7 @@ FNR == 1 {
 }
 { sub(/\r$/, "") }
 $2 == "bench:" && $3 == "curve" && $1 ~ /^(native|whelp|linux|kvm):$/ {
-	col = substr($1, 1, length($1) - 1)
+	col = host substr($1, 1, length($1) - 1)
 	k = $4 SUBSEP $5
 	if (!(k in seen)) { seen[k] = 1; points[++npoints] = k }
 	v[col, k, pair] = $6
@@ -72,15 +79,19 @@ $2 == "bench:" && $3 == "curve" && $1 ~ /^(native|whelp|linux|kvm):$/ {
 	next
 }
 $2 == "bench:" && $4 ~ /^[0-9]+$/ && $1 ~ /^(native|whelp|linux|kvm):$/ {
-	col = substr($1, 1, length($1) - 1)
+	col = host substr($1, 1, length($1) - 1)
 	v[col, $3, pair] = $4
 	next
 }
-$1 == "exits:" { exits[$2] = $3; timer[$2] = $4 }
-$1 == "kvm-exits:" { kexits[$2] = $3; ktimer[$2] = $4 }
+$1 == "exits:" && host == "" { exits[$2] = $3; timer[$2] = $4 }
+$1 == "exits:" && host != "" { pexits[$2] = $3; ptimer[$2] = $4 }
+$1 == "kvm-exits:" && host == "" { kexits[$2] = $3; ktimer[$2] = $4 }
 $1 == "kvm:" && $2 == "none:" {
 	sub(/^ *kvm: none: /, "")
-	kvm_none = $0
+	if (host == "")
+		kvm_none = $0
+	else
+		pae_kvm_none = $0
 }
 function median(a, n,    i, j, x) {
 	for (i = 2; i <= n; i++) {
@@ -97,8 +108,12 @@ function across(col, k,    p, n, a, top, bottom) {
 	n = 0
 	top = col == "ratio" ? "whelp" : "kvm"
 	bottom = col == "kvm-whelp" ? "whelp" : "native"
+	if (col == "pae-ratio") {
+		top = "pae-whelp"
+		bottom = "pae-native"
+	}
 	for (p in pairs)
-		if (col ~ /^(ratio|kvm-native|kvm-whelp)$/) {
+		if (col ~ /^(ratio|pae-ratio|kvm-native|kvm-whelp)$/) {
 			if (((bottom, k, p) in v) && ((top, k, p) in v) &&
 			    v[bottom, k, p] > 0)
 				a[++n] = v[top, k, p] / v[bottom, k, p]
@@ -115,9 +130,11 @@ END {
 	npairs = 0
 	for (p in pairs)
 		npairs++
-	printf "\n%-42s %8s %8s %7s %8s %7s %8s %6s %6s %6s %6s\n", \
-		"operation (cycles)", "native", "whelp", "w/n", "kvm", "k/n", \
-		"linux", "exits", "timer", "kexits", "ktimer"
+	fmt = "%-42s %8s %8s %7s %8s %7s %8s %6s %6s %6s %6s" \
+	      " | %8s %8s %7s %6s %6s\n"
+	printf "\n" fmt, "operation (cycles)", "native", "whelp", "w/n", \
+		"kvm", "k/n", "linux", "exits", "timer", "kexits", "ktimer", \
+		"paenat", "paewhelp", "pw/pn", "pexits", "ptimer"
 	for (r = 1; r <= nrows; r++) {
 		k = key[r]
 		n = across("native", k); w = across("whelp", k)
@@ -128,15 +145,22 @@ END {
 		t = k in timer ? timer[k] : "nan"
 		ke = k in kexits ? kexits[k] : "nan"
 		kt = k in ktimer ? ktimer[k] : "nan"
-		printf "%-42s %8s %8s %7s %8s %7s %8s %6s %6s %6s %6s\n", \
-			label[k], shown(n, "%d"), shown(w, "%d"), \
+				pn = across("pae-native", k); pw = across("pae-whelp", k)
+				pq = across("pae-ratio", k); pl = across("pae-linux", k)
+				pe = k in pexits ? pexits[k] : "nan"
+				pt = k in ptimer ? ptimer[k] : "nan"
+		printf fmt, label[k], shown(n, "%d"), shown(w, "%d"), \
 			shown(q, "%.2fx"), shown(kv, "%d"), shown(kq, "%.2fx"), \
 			shown(l, "%d"), shown(e, "%.2f"), shown(t, "%.2f"), \
-			shown(ke, "%.2f"), shown(kt, "%.2f")
+			shown(ke, "%.2f"), shown(kt, "%.2f"), shown(pn, "%d"), \
+			shown(pw, "%d"), shown(pq, "%.2fx"), shown(pe, "%.2f"), \
+			shown(pt, "%.2f")
 		row[++nrows_dat] = k " 0 " n " " w " " q " " l " " e " " t " " \
-			 kv " " kq " " kw " " ke " " kt
+			 kv " " kq " " kw " " ke " " kt " " pn " " pw " " pq " " \
+			 pl " " pe " " pt
 		summary[r] = say(k, n, w, q, l, e, t) \
-			     say_kvm(kv, kq, kw, ke, kt)
+			     say_kvm(kv, kq, kw, ke, kt) \
+			     say_pae(pn, pw, pq, pe, pt)
 	}
 	print ""
 	for (r = 1; r <= nrows; r++)
@@ -145,8 +169,11 @@ END {
 	block_reads()
 	if (kvm_none != "")
 		print "kvm: no column: " kvm_none
+	if (pae_kvm_none != "")
+		print "kvm: PAE host: " pae_kvm_none
 	print "series x native whelp ratio linux exits timer" \
-	      " kvm kvmratio kvmwhelp kvmexits kvmtimer" >> dat
+	      " kvm kvmratio kvmwhelp kvmexits kvmtimer" \
+	      " paenative paewhelp paeratio paelinux paeexits paetimer" >> dat
 	for (r = 1; r <= nrows_dat; r++)
 		print row[r] >> dat
 	curves()
@@ -181,7 +208,8 @@ function null_exits(    p, n, a, r, k, h) {
 		printf "null exit: under KVM (a cpuid) %.2fx on Whelp (a null" \
 		       " hypercall), median of %d pairs\n", r, n
 	row[++nrows_dat] = "nullexit 0 nan " across("whelp", "hypercall") \
-		" nan nan nan nan " across("kvm", "cpuid") " nan " r " nan nan"
+		" nan nan nan nan " across("kvm", "cpuid") " nan " r " nan nan" \
+		" nan " across("pae-whelp", "hypercall") " nan nan nan nan"
 }
 function say_kvm(kv, kq, kw, ke, kt,    s) {
 	if (kv == "nan")
@@ -197,75 +225,112 @@ function say_kvm(kv, kq, kw, ke, kt,    s) {
 		s = s sprintf(", %.2f exits (%.2f timer)", ke, kt)
 	return s
 }
+function say_pae(pn, pw, pq, pe, pt,    s) {
+	if (pw == "nan")
+		return ""
+	s = "; on the PAE host "
+	if (pq != "nan")
+		s = s sprintf("%.2fx PAE native", pq)
+	else
+		s = s sprintf("%d cycles, no PAE native figure", pw)
+	if (pe != "nan")
+		s = s sprintf(", %.2f exits (%.2f timer)", pe, pt)
+	return s
+}
 function times(x) {
 	return sprintf(x < 0.1 ? "%.4fx" : "%.2fx", x)
 }
-function mibs(col, k, blk,    p, hz, a, m) {
+function mibs(col, k, blk,    p, hz, a, m, tsc) {
 	m = 0
+	tsc = col ~ /^pae-/ ? "pae-linux" : "linux"
 	for (p in pairs)
-		if (("linux", "tsc", p) in v && (col, k, p) in v &&
+		if ((tsc, "tsc", p) in v && (col, k, p) in v &&
 		    v[col, k, p] > 0) {
-			hz = v["linux", "tsc", p] * 1000
+			hz = v[tsc, "tsc", p] * 1000
 			a[++m] = bytes[blk] * hz / v[col, k, p] / 1048576
 		}
 	return median(a, m)
 }
-function block_ratio(k,    p, a, m, ref) {
+function block_ratio(k, host,    p, a, m, ref) {
 	m = 0
 	ref = reference[k]
 	for (p in pairs)
-		if (("whelp", k, p) in v && ("linux", ref, p) in v &&
-		    v["whelp", k, p] > 0)
-			a[++m] = v["linux", ref, p] / v["whelp", k, p]
+		if ((host "whelp", k, p) in v && (host "linux", ref, p) in v &&
+		    v[host "whelp", k, p] > 0)
+			a[++m] = v[host "linux", ref, p] / v[host "whelp", k, p]
 	return median(a, m)
 }
-function block_reads(    r, k, w, h, q, e, t, series) {
-	printf "\n%-42s %8s %8s %7s %6s %6s\n", "block read (MiB/s, warm cache)", \
-		"whelp", "host", "w/h", "exits", "timer"
+function block_reads(    r, k, w, h, q, e, t, pw, ph, pq, pe, pt, series,
+			 fmt) {
+	fmt = "%-42s %8s %8s %7s %6s %6s | %8s %8s %7s %6s %6s\n"
+	printf "\n" fmt, "block read (MiB/s, warm cache)", "whelp", "host", \
+		"w/h", "exits", "timer", "paewhelp", "paehost", "pw/ph", \
+		"pexits", "ptimer"
 	for (r = 1; r <= nblocks; r++) {
 		k = bkey[r]
 		w = mibs("whelp", k, k)
 		h = mibs("linux", reference[k], k)
-		q = block_ratio(k)
+		q = block_ratio(k, "")
 		e = k in exits ? exits[k] : "nan"
 		t = k in timer ? timer[k] : "nan"
-		printf "%-42s %8s %8s %7s %6s %6s\n", label[k], shown(w, "%.1f"), \
-			shown(h, "%.1f"), shown(q, "%.3fx"), shown(e, "%.2f"), \
-			shown(t, "%.2f")
+		pw = mibs("pae-whelp", k, k)
+		ph = mibs("pae-linux", reference[k], k)
+		pq = block_ratio(k, "pae-")
+		pe = k in pexits ? pexits[k] : "nan"
+		pt = k in ptimer ? ptimer[k] : "nan"
+		printf fmt, label[k], shown(w, "%.1f"), shown(h, "%.1f"), \
+			shown(q, "%.3fx"), shown(e, "%.2f"), shown(t, "%.2f"), \
+			shown(pw, "%.1f"), shown(ph, "%.1f"), shown(pq, "%.3fx"), \
+			shown(pe, "%.2f"), shown(pt, "%.2f")
 		line[r] = k ": " (q == "nan" ? "no ratio to the host" : \
 			sprintf("on Whelp %.3fx the host VM reading the image" \
 				" (median of %d pairs)", q, npairs)) \
 			(e == "nan" ? "" : sprintf(", %.2f exits per request" \
-				" (%.2f timer)", e, t))
+				" (%.2f timer)", e, t)) \
+			(pq == "nan" ? "" : sprintf("; on the PAE host %.3fx" \
+				" its host VM", pq)) \
+			(pe == "nan" ? "" : sprintf(", %.2f exits (%.2f timer)", \
+				pe, pt))
 		series = k
 		sub(/[0-9]+k$/, "", series)
 		row[++nrows_dat] = series " " bytes[k] / 1024 " nan " w " " q " " \
-			h " " e " " t " nan nan nan nan nan"
+			h " " e " " t " nan nan nan nan nan nan " pw " " pq " " \
+			ph " " pe " " pt
 	}
 	print ""
 	for (r = 1; r <= nblocks; r++)
 		print line[r]
 }
-function curves(    i, k, name, x, e, t, units, line) {
+function curves(    i, k, name, x, e, t, pe, pt, units, line, pline) {
 	for (i = 1; i <= npoints; i++) {
 		k = points[i]
 		split(k, part, SUBSEP)
 		name = part[1]; x = part[2]
-		e = t = "nan"
+		e = t = pe = pt = "nan"
 		if (name == "aspace-procs" && (("ring" x) in exits)) {
 			e = exits["ring" x]
 			t = timer["ring" x]
 			line = line " " x ":" e
 		}
-		printf "%s %s %s %s %s %s %s %s %s %s %s nan nan\n", name, x, \
+		if (name == "aspace-procs" && (("ring" x) in pexits)) {
+			pe = pexits["ring" x]
+			pt = ptimer["ring" x]
+			pline = pline " " x ":" pe
+		}
+		printf "%s %s %s %s %s %s %s %s %s %s %s nan nan" \
+		       " %s %s %s %s %s %s\n", name, x, \
 			across("native", k), across("whelp", k), \
 			across("ratio", k), across("linux", k), e, t, \
 			across("kvm", k), across("kvm-native", k), \
-			across("kvm-whelp", k) >> dat
+			across("kvm-whelp", k), across("pae-native", k), \
+			across("pae-whelp", k), across("pae-ratio", k), \
+			across("pae-linux", k), pe, pt >> dat
 	}
 	if (line != "")
 		print "aspace-procs: exits per switch, by processes in the" \
 		      " ring:" line
+	if (pline != "")
+		print "aspace-procs: on the PAE host, exits per switch:" pline
 	for (name in unit)
 		units = units " " name "=" unit[name]
 	print "# units of the curves:" units >> dat
