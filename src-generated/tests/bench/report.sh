@@ -185,6 +185,8 @@ function say(k, n, w, q, l, e, t,    s) {
 			      q, npairs)
 	else if (w != "nan")
 		s = s sprintf("on Whelp %d cycles, no native figure", w)
+	else if (across("pae-whelp", k) != "nan")
+		s = s "not measured on the 686 host"
 	else
 		s = s "not measured on pup"
 	if (e != "nan")

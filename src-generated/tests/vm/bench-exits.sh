@@ -80,7 +80,7 @@ exits_per_op() {
 		bad "$1: no count of operations from pupbench ('$o1', '$ops')"
 	fi
 }
-lo=$((scale > 1 ? scale / 2 : 1)) hi=$((scale > 1 ? scale : 2))
+lo=$((scale >= 4 ? scale / 2 : 2)) hi=$((scale >= 4 ? scale : 4))
 echo "bench-exits: the exits of each of pup's operations on Whelp"
 load_module
 for op in syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn; do
