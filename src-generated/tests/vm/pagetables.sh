@@ -3,6 +3,15 @@
 . /tests/lib.inc
 echo "pagetables: a guest's own page tables, used well and badly"
 load_module
+if pae_host; then
+	large_page="large page (PS, 2 MiB)"
+	boot_page_entry="the guest's PMD entry 0x2000000706c6877 has reserved"
+	boot_page_entry="$boot_page_entry bits 0x200000000000000 (bits 52-62)"
+else
+	large_page="large page (PSE)"
+	boot_page_entry="entry 0x706c6877 points at frame 0x706c6, which is"
+	boot_page_entry="$boot_page_entry not guest RAM"
+fi
 
 expect 0 whelp --memory 32M /guests/hostile.elf -- paging-works
 echo "$out" | grep '^hostile: paging' | sed 's/^/    | /'
@@ -52,7 +61,7 @@ same_value
 punished write-switcher "page fault at 0x" "error code 0x" \
 	"in the Switcher's range"
 same_value
-punished large-page "page fault at 0x800000" "is a large page (PSE)"
+punished large-page "page fault at 0x800000" "is a $large_page"
 punished unknown-flag "page fault at 0x800000" \
 	"has flag bits 0x100 that Whelp does not know"
 punished pat "SET_PTE for 0x400000: entry 0x" "has the PAT bit"
@@ -91,9 +100,8 @@ absorbed pat-not-present "the page maps once present"
 punished pat-at-fault "page fault at 0x400000" "has the PAT bit"
 absorbed kernel-halves "another directory's"
 absorbed self-map "and, at its own index, the directory"
-punished pgtable-boot-page "page fault at 0x1000 (eip 0x" \
-	"entry 0x706c6877 points at frame 0x706c6, which is not guest RAM"
-punished pgtable-shared-page "page fault at 0x" "is a large page (PSE)"
+punished pgtable-boot-page "page fault at 0x1000 (eip 0x" "$boot_page_entry"
+punished pgtable-shared-page "page fault at 0x" "is a $large_page"
 same_value
 punished stack-switcher "kernel stack at 0x" "is not mapped writable"
 same_value
