@@ -535,6 +535,29 @@ static void refused_step(void)
 		fuzz_call(WHELP_HC_SET_PGD, pgdir,
 			  top + roll(TG_PGD_ENTRIES - top), 0);
 		break;
+	case 3:
+		what = "a misaligned NEW_PGTABLE";
+		fuzz_call(WHELP_HC_NEW_PGTABLE, pgdir + 4 * (1 + roll(1023)), 0,
+			  0);
+		break;
+	case 4:
+		what = "NEW_PGTABLE past memory";
+		fuzz_call(WHELP_HC_NEW_PGTABLE,
+			  ram_bytes + roll(16) * WHELP_PAGE_SIZE, 0, 0);
+		break;
+	case 5:
+		what = "SET_PTE in the Switcher's range";
+		fuzz_set_pte(pgdir, switcher_at + roll(16) * WHELP_PAGE_SIZE,
+			     __pa(data_pages[0]) | WHELP_PAGE_PRESENT);
+		break;
+	case 6:
+		what = "CONSOLE_WRITE one byte past memory";
+		fuzz_call(WHELP_HC_CONSOLE_WRITE, ram_bytes - 16, 17, 0);
+		break;
+	case 7:
+		what = "LOAD_TLS one byte past memory";
+		fuzz_call(WHELP_HC_LOAD_TLS, ram_bytes - 3 * 8 + 1, 0, 0);
+		break;
 	
 #line 772 "chapters/64-fuzzing.nw"
 #ifdef WHELP_PAE
@@ -566,30 +589,7 @@ static void refused_step(void)
 		break;
 	}
 #endif
-#line 732 "chapters/64-fuzzing.nw"
-	case 3:
-		what = "a misaligned NEW_PGTABLE";
-		fuzz_call(WHELP_HC_NEW_PGTABLE, pgdir + 4 * (1 + roll(1023)), 0,
-			  0);
-		break;
-	case 4:
-		what = "NEW_PGTABLE past memory";
-		fuzz_call(WHELP_HC_NEW_PGTABLE,
-			  ram_bytes + roll(16) * WHELP_PAGE_SIZE, 0, 0);
-		break;
-	case 5:
-		what = "SET_PTE in the Switcher's range";
-		fuzz_set_pte(pgdir, switcher_at + roll(16) * WHELP_PAGE_SIZE,
-			     __pa(data_pages[0]) | WHELP_PAGE_PRESENT);
-		break;
-	case 6:
-		what = "CONSOLE_WRITE one byte past memory";
-		fuzz_call(WHELP_HC_CONSOLE_WRITE, ram_bytes - 16, 17, 0);
-		break;
-	case 7:
-		what = "LOAD_TLS one byte past memory";
-		fuzz_call(WHELP_HC_LOAD_TLS, ram_bytes - 3 * 8 + 1, 0, 0);
-		break;
+#line 755 "chapters/64-fuzzing.nw"
 	default:
 		what = "SET_STACK where its tables map nothing";
 		fuzz_call(WHELP_HC_SET_STACK, WHELP_GUEST_KERNEL_DS,
