@@ -181,8 +181,7 @@ $(B)/guest/%.elf: $(G)/guest/%.ld $$(addprefix $(B)/guest/,$$(addsuffix .o,$$(no
 
 # The same Guests for a PAE host, whose Guests' page tables have the Host's
 # three-level format (chapter "The Guest's contract"): build/guest-pae/.
-# All but fuzz, whose own page tables are two-level only so far (issue 15).
-GUESTS_PAE = $(patsubst $(B)/guest/%,$(B)/guest-pae/%,$(filter-out %/fuzz.elf,$(GUESTS)))
+GUESTS_PAE = $(patsubst $(B)/guest/%,$(B)/guest-pae/%,$(GUESTS))
 guests-pae: $(GUESTS_PAE)
 $(B)/guest-pae/%.o: $(G)/guest/%.c $(wildcard $(G)/guest/*.h) $(G)/include/whelp_abi.h
 	@mkdir -p $(@D)

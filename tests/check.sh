@@ -438,8 +438,9 @@ vm_tests() {
 
 # pup booted as the machine's own kernel (chapter "One kernel, two
 # machines"): suites.sh prints a PASS or FAIL line per expectation, for
-# the two-level pup and for the PAE build (build/guest-pae/pup.elf, made
-# here: guests-pae is not part of make all), once per processor model.
+# the two-level pup and for the PAE build (build/guest-pae/pup.elf, which
+# make all builds with guests-pae; the make below only makes sure of it,
+# for a check run without make all), once per processor model.
 native_tests() {
 	local cfg cpu line seen= pae=pae
 	if ! make -s "build/guest-pae/pup.elf" > "$logdir/guest-pae.log" 2>&1; then
