@@ -70,8 +70,10 @@ VM_CFLAGS := -m32 -static -O2 -g $(WARN) -I$(G)/include
 UNIT_CFLAGS := -O1 -g $(WARN) -I$(G)/include -I$(G)/launcher -I$(G)/host \
 	-I$(G)/launcher-kvm
 CHECK_LIBS = $(shell pkg-config --cflags --libs check)
-# The Guest: freestanding i386, ring 1, no libc.
+# The Guest: freestanding i386, ring 1, no libc. A page table is read both
+# as words and as whole entries, as in Linux: no strict aliasing.
 GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 \
 	-O2 -g $(WARN) -I$(G)/include -I$(G)/guest
 GUEST_LDFLAGS := -m elf_i386 -nostdlib -static --build-id=none
