@@ -2,7 +2,7 @@
 #line 829 "chapters/63-access.nw"
 #include "hcall.h"
 #include "console.h"
-#line 4949 "chapters/45-host-shadow.nw"
+#line 5128 "chapters/45-host-shadow.nw"
 #ifndef WHELP_PAE
 typedef whelp_u32 tg_entry_t;	/* an entry, at any level */
 #define TG_PAGE_NX	0	/* no NX bit without PAE */
@@ -18,7 +18,7 @@ typedef whelp_u64 tg_entry_t;
 				 (WHELP_PTRS_PER_TABLE - 1))
 #define TG_LO(e)	((whelp_u32)(e))
 #define TG_HI(e)	((whelp_u32)((whelp_u64)(e) >> 32))
-#line 4980 "chapters/45-host-shadow.nw"
+#line 5159 "chapters/45-host-shadow.nw"
 static inline void tg_store(volatile tg_entry_t *slot, tg_entry_t entry)
 {
 #ifndef WHELP_PAE

@@ -252,7 +252,7 @@ static inline void whelp_enter_handler(struct whelp_regs *r,
 	r->eflags &= ~(WHELP_EFLAGS_TF | WHELP_EFLAGS_NT | WHELP_EFLAGS_RF |
 		       WHELP_EFLAGS_VM);
 }
-#line 1006 "chapters/46-host-interrupts.nw"
+#line 926 "chapters/46-host-interrupts.nw"
 enum whelp_irq_action {
 	WHELP_IRQ_NONE,		/* no line is ready */
 	WHELP_IRQ_MASKED,	/* one is, but the virtual flag is off */
@@ -275,12 +275,12 @@ whelp_irq_choose(u32 pending, u32 blocked, u32 irq_enabled,
 	*irq = __builtin_ctz(ready);
 	return WHELP_IRQ_DELIVER;
 }
-#line 1036 "chapters/46-host-interrupts.nw"
+#line 956 "chapters/46-host-interrupts.nw"
 static inline bool whelp_irq_wakes(u32 pending, u32 blocked)
 {
 	return (pending & ~blocked) != 0;
 }
-#line 1209 "chapters/46-host-interrupts.nw"
+#line 1129 "chapters/46-host-interrupts.nw"
 #define WHELP_EXIT_COUNTERS (WHELP_EXIT_TRAPS + WHELP_HC_COUNT)
 
 _Static_assert(WHELP_REG_EXITS_TRAP + 4 * WHELP_EXIT_TRAPS <=

@@ -51,7 +51,7 @@ struct whelp_guest {
 	bool direct_stack;	/* real gates made with a ring-1 stack */
 	u32 irq_pending_shown;	/* what the shared irq_pending says */
 	u32 exits[WHELP_EXIT_TRAPS + WHELP_HC_COUNT];	/* exit counts */
-#line 1442 "chapters/46-host-interrupts.nw"
+#line 1362 "chapters/46-host-interrupts.nw"
 	/* chapter 46: its debugfs directory */
 	struct dentry *debugfs;
 	pid_t launcher_pid;
@@ -94,7 +94,7 @@ ssize_t whelp_run_guest(struct whelp_guest *g, char __user *buf, size_t len);
 /* device.c */
 int whelp_device_register(void);
 void whelp_device_unregister(void);
-#line 328 "chapters/42-host-run.nw"
+#line 341 "chapters/42-host-run.nw"
 /* run.c */
 int whelp_guest_run_init(struct whelp_guest *g);
 void whelp_guest_run_free(struct whelp_guest *g);
@@ -115,12 +115,12 @@ int whelp_guest_write(struct whelp_guest *g, u32 addr, const void *src,
 		      u32 len);
 struct page *whelp_pin_user_page(struct whelp_guest *g, u32 pfn);
 void whelp_unpin_user_page(struct page *page);
-#line 859 "chapters/46-host-interrupts.nw"
+#line 779 "chapters/46-host-interrupts.nw"
 /* interrupts.c */
 #define WHELP_SHARED_AT(field) offsetof(struct whelp_shared, field)
 bool whelp_shared_get(struct whelp_guest *g, u32 offset, u32 *val);
 bool whelp_shared_put(struct whelp_guest *g, u32 offset, u32 val);
-#line 1448 "chapters/46-host-interrupts.nw"
+#line 1368 "chapters/46-host-interrupts.nw"
 /* debugfs.c */
 void whelp_debugfs_init(void);
 void whelp_debugfs_exit(void);
@@ -128,7 +128,7 @@ void whelp_debugfs_add_guest(struct whelp_guest *g);
 void whelp_debugfs_remove_guest(struct whelp_guest *g);
 void whelp_debugfs_count_exit(bool hypercall);
 extern atomic_t whelp_pinned_pages, whelp_shadow_tables;
-#line 1537 "chapters/46-host-interrupts.nw"
+#line 1457 "chapters/46-host-interrupts.nw"
 void whelp_hc_load_idt_entry(struct whelp_guest *g, u32 vector, u32 lo,
 			     u32 hi);
 bool whelp_deliver_trap(struct whelp_guest *g, u32 vector, u32 errcode);

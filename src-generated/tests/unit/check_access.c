@@ -6,7 +6,7 @@
 #include <string.h>
 #include "shim/shim.h"
 
-#line 4949 "chapters/45-host-shadow.nw"
+#line 5128 "chapters/45-host-shadow.nw"
 #ifndef WHELP_PAE
 typedef whelp_u32 tg_entry_t;	/* an entry, at any level */
 #define TG_PAGE_NX	0	/* no NX bit without PAE */

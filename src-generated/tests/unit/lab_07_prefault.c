@@ -6,7 +6,7 @@
 #include <string.h>
 #include "shim/shim.h"
 
-#line 2959 "chapters/45-host-shadow.nw"
+#line 3037 "chapters/45-host-shadow.nw"
 #define ESZ ((u32)sizeof(whelp_pte_t))
 #define PDE_INDEX(v) ((u32)(v) >> WHELP_PGDIR_SHIFT)
 #define PTE_INDEX(v) (((u32)(v) >> 12) & (WHELP_PTRS_PER_TABLE - 1))
@@ -19,7 +19,7 @@
 #define LARGE_PAGE "large page (PSE)"
 #define PMD_PAGES(n) 0
 #endif
-#line 2859 "chapters/45-host-shadow.nw"
+#line 2937 "chapters/45-host-shadow.nw"
 #define RAM_PFNS 256u
 #define WINDOW_END 272u
 #define BASE 0xff800000u
@@ -62,7 +62,7 @@ static void gput(u32 gpa, whelp_pte_t v)
 	memcpy(shim.mem + gpa, &v, sizeof(v));
 }
 
-#line 2984 "chapters/45-host-shadow.nw"
+#line 3062 "chapters/45-host-shadow.nw"
 #ifdef WHELP_PAE
 #define KPMD 0x38000u
 #define UPMD(gpgdir) ((gpgdir) == GPGD_A ? 0x39000u : \
@@ -88,7 +88,7 @@ static void pgdir_at(u32 gpgdir, u32 vaddr, whelp_pte_t entry)
 	gput(pde_addr(gpgdir, vaddr), entry);
 }
 
-#line 2903 "chapters/45-host-shadow.nw"
+#line 2981 "chapters/45-host-shadow.nw"
 static void pte_at(u32 table, u32 vaddr, whelp_pte_t entry)
 {
 	gput(table + PTE_INDEX(vaddr) * ESZ, entry);
@@ -99,7 +99,7 @@ static whelp_pte_t *shadow(void)
 	return whelp_shadow_current(&shim.sh);
 }
 
-#line 3015 "chapters/45-host-shadow.nw"
+#line 3093 "chapters/45-host-shadow.nw"
 static whelp_pte_t *sde_at(whelp_pte_t *pgdir, u32 vaddr)
 {
 #ifdef WHELP_PAE
@@ -121,7 +121,7 @@ static whelp_pte_t sde_in(whelp_pte_t *pgdir, u32 vaddr)
 	return sde ? *sde : 0;
 }
 
-#line 2915 "chapters/45-host-shadow.nw"
+#line 2993 "chapters/45-host-shadow.nw"
 /* The shadow table entry for vaddr in a shadow directory, or 0. */
 static whelp_pte_t spte_in(whelp_pte_t *pgdir, u32 vaddr)
 {
@@ -155,7 +155,7 @@ static void killed(const char *fragment)
 		      shim.reason, fragment);
 }
 
-#line 3044 "chapters/45-host-shadow.nw"
+#line 3122 "chapters/45-host-shadow.nw"
 static void kernel_half(u32 gpgdir)
 {
 	pgdir_at(gpgdir, KADDR, PTAB(0) | PG_PRESENT | PG_RW | PG_ACCESSED);
