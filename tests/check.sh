@@ -239,7 +239,7 @@ fuzz_tests() {
 # written pae/CPU:SMP boots the host kernel built for PAE (HOST=686-pae),
 # the others HOST's (686 unless given), e.g.
 # "max:2 pentium3:1 pae/max:2 pae/pentium3:1".
-VM_CONFIGS=${VM_CONFIGS:-"max:2 max:1 pentium3:1 pentium3:2 pae/max:2 pae/pentium3:1"}
+VM_CONFIGS=${VM_CONFIGS:-"max:2 pentium3:1 pentium3:2 pae/max:2 pae/pentium3:1"}
 VM_SCENARIOS=${VM_SCENARIOS:-all}
 
 # scenario_skip_reason LOG NAME: the SKIPPED: line scenario NAME printed.
