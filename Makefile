@@ -257,6 +257,14 @@ $(B)/tests/unit/check_shadow_pae: $(G)/tests/unit/check_shadow.c $(UNIT_LIB_OBJS
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(UNIT_CFLAGS) -DWHELP_PAE $< $(UNIT_LIB_OBJS) \
 		$(UNIT_LINK_check_shadow) $(CHECK_LIBS) -o $@
+# And every page-table permutation (chapter "Every page-table
+# permutation") against the PAE shadow code, NX on and off.
+UNIT_TESTS += $(B)/tests/unit/check_access_pae
+$(B)/tests/unit/check_access_pae: $(G)/tests/unit/check_access.c $(UNIT_LIB_OBJS) \
+		$(wildcard $(G)/*/*.h $(G)/tests/unit/shim/*.h) $(UNIT_LINK_check_access)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(UNIT_CFLAGS) -DWHELP_PAE $< $(UNIT_LIB_OBJS) \
+		$(UNIT_LINK_check_access) $(CHECK_LIBS) -o $@
 UNIT_LINK_check_kvm_exit = $(G)/launcher-kvm/kvm_exit.c $(G)/launcher-kvm/kvm_boot.c
 # The pupfs test runs the real mkpupfs, and links pup's reader.
 UNIT_LINK_check_pupfs = $(G)/guest/pup-fs.c
