@@ -716,7 +716,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 1977 "chapters/24-launcher-kvm.nw"
+#line 1978 "chapters/24-launcher-kvm.nw"
 static void triple_fault(void)
 {
 	static const whelp_u32 no_idt[2];	/* limit 0, base 0 */
@@ -1590,7 +1590,7 @@ static const struct pup_suite suites[] = {
 	{ "mmio-empty", mmio_empty, 1 },
 	{ "mmio-straddle", mmio_straddle, 1 },
 	{ "mmio-not-mov", mmio_not_mov, 1 },
-#line 1987 "chapters/24-launcher-kvm.nw"
+#line 1988 "chapters/24-launcher-kvm.nw"
 	{ "triple-fault", triple_fault, 1 },
 #line 1439 "chapters/62-bench.nw"
 	{ "blkread", blk_bench, 0 },

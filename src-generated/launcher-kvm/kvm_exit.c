@@ -165,7 +165,7 @@ static enum kvm_step port_io(struct kvm_exit_state *st, struct kvm_run *run,
 	}
 	return KVM_STEP_RUN;
 }
-#line 601 "chapters/24-launcher-kvm.nw"
+#line 602 "chapters/24-launcher-kvm.nw"
 static enum kvm_step mmio_exit(struct kvm_exit_state *st,
 			       struct kvm_run *run)
 {
@@ -198,7 +198,7 @@ static enum kvm_step mmio_exit(struct kvm_exit_state *st,
 		return KVM_STEP_END;
 	}
 }
-#line 655 "chapters/24-launcher-kvm.nw"
+#line 656 "chapters/24-launcher-kvm.nw"
 enum kvm_step kvm_exit_dispatch(struct kvm_exit_state *st,
 				struct kvm_run *run, size_t run_size)
 {
@@ -217,7 +217,7 @@ enum kvm_step kvm_exit_dispatch(struct kvm_exit_state *st,
 	}
 	return KVM_STEP_FATAL;
 }
-#line 692 "chapters/24-launcher-kvm.nw"
+#line 693 "chapters/24-launcher-kvm.nw"
 static int exit_details(const struct kvm_run *run,
 			const struct kvm_exit_state *st, char *buf, size_t size)
 {
