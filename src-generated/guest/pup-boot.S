@@ -2,7 +2,7 @@
 #line 154 "chapters/10-pup-boot.nw"
 #define GUEST_MAIN pup_whelp_main
 #include "whelp_abi.h"
-#line 971 "chapters/15-pup-platform.nw"
+#line 973 "chapters/15-pup-platform.nw"
 #define MULTIBOOT_HEADER_MAGIC	0x1badb002
 #define MULTIBOOT_HEADER_FLAGS	0x00000003
 #define MULTIBOOT_BOOT_MAGIC	0x2badb002
@@ -36,11 +36,11 @@ guest_start:
 	movl $WHELP_SHUTDOWN_CRASH, %ecx
 	int $WHELP_HCALL_VECTOR
 	jmp 1b
-#line 1034 "chapters/15-pup-platform.nw"
+#line 1036 "chapters/15-pup-platform.nw"
 native_start:
 	cld
 	movl %ebx, %esi
-#line 1114 "chapters/15-pup-platform.nw"
+#line 1116 "chapters/15-pup-platform.nw"
 #ifdef WHELP_PAE
 	movl $1, %eax
 	cpuid
@@ -64,7 +64,7 @@ no_pae:
 	.section .text.boot, "ax"
 8:
 #endif
-#line 1038 "chapters/15-pup-platform.nw"
+#line 1040 "chapters/15-pup-platform.nw"
 	movl $__bss_start - WHELP_KERNEL_ADDRESS, %edi
 	movl $_end - WHELP_KERNEL_ADDRESS, %ecx
 	subl %edi, %ecx
@@ -123,7 +123,7 @@ boot_tables:
 boot_pdpt:
 	.skip WHELP_PAGE_SIZE
 #endif
-#line 992 "chapters/15-pup-platform.nw"
+#line 994 "chapters/15-pup-platform.nw"
 	.section .text.boot, "ax"
 	.balign 4
 multiboot_header:

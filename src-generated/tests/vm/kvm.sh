@@ -14,6 +14,7 @@ echo "$out" | sed 's/^/    | /'
 expect_stdout "pup: hello from ring 0, 32 MiB of memory"
 expect_stdout "pup: platform: bare hardware"
 expect_stdout "pup: command line: hello"
+expect_stdout "pup: devices: 3 in the I/O window at 0x2000000"
 expect_stdout "pup: shutdown (power off): power off"
 expect_quiet
 expect 0 whelp-kvm --load-only $pup -- hello
@@ -32,12 +33,49 @@ suite() {
 	fi
 }
 suite paging 26
+# passes WORDS...: a suite under whelp-kvm passes every check
+passes() {
+	expect 0 whelp-kvm "$@"
+	if has "pup-test: all " "$out" && ! has "not ok" "$out"; then
+		say "every check of '$*' passed"
+	else
+		bad "'$*': a check failed"
+		echo "$out" | grep 'not ok' | head
+	fi
+}
+passes $pup -- mmio
+passes --memory 32M $pup -- virtio
+expect_stdout "pup: virtio: virtio-rng at 0x2001000, line 9"
+expect_stdout "pup-test: ok - an interrupt arrived on the device's line"
+dd if=/dev/zero of=/tmp/kvm-scratch.img bs=512 count=8 2> /dev/null
+passes --disk /guests/disk.img,ro --disk /tmp/kvm-scratch.img $pup -- disk
+expect_stdout "pup: virtio: disk 1: virtio-blk at"
+expect_stdout "pup-test: ok - a write to disk 0 is an I/O error"
+mark=$(dd if=/tmp/kvm-scratch.img bs=512 skip=3 count=1 2> /dev/null |
+	head -c 21)
+[ "$mark" = "pup wrote this sector" ] &&
+	say "the scratch disk holds the mark in its sector 3" ||
+	bad "the scratch disk's sector 3 begins '$mark'"
+rm -f /tmp/kvm-scratch.img
 expect 0 whelp-kvm $programs $pup -- run demo
-expect_stdout "pup: files: from the boot module"
+expect_stdout "pup: files: from virtio disk 0"
 expect_stdout "tick: 5"
 expect_stdout "tock: 5"
-expect 2 whelp-kvm --disk /guests/disk.img $pup -- run demo
-expect_stderr "whelp-kvm: --disk: one disk, read-only, which the Guest gets"
+printf 'typed under KVM\nquit\n' > /tmp/kvm-typed
+export programs pup
+expect 0 sh -c 'exec timeout 120 whelp-kvm $programs $pup -- run echo \
+	< /tmp/kvm-typed'
+expect_stdout "pup: virtio: virtio-console at 0x2006000, line 14"
+expect_stdout "echo: 21 bytes, 2 lines; quit"
+rm -f /tmp/kvm-typed
+expect 4 whelp-kvm $pup -- mmio-empty
+at=$(echo "$out" | sed -n 's/^pup-test: touching the I\/O window at //p')
+expect_stderr "the guest read 4 bytes of I/O memory at $at: no device there"
+expect_stderr "(KVM_EXIT_MMIO, exit 6); registers: eip=0x"
+expect 4 whelp-kvm $pup -- virtio-bad-queue
+at=$(echo "$out" | sed -n 's/^pup-test: writing QueueNum 3 at //p')
+expect_stderr "the guest wrote 4 bytes of I/O memory at $at: virtio-rng: "
+expect_stderr "QueueNum 3 is not a power of two"
 expect 3 whelp-kvm $pup -- traps-oops
 expect_stdout "pup: trap 6 (invalid opcode) in the kernel at eip 0x"
 expect_stderr "whelp-kvm: the guest crashed (exit port 2): "
