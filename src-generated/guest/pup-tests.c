@@ -716,7 +716,7 @@ static void traps_oops(void)
 	((void (*)(void))traps_oops_insn)();
 	check(0, "an oops does not come back");
 }
-#line 1978 "chapters/24-launcher-kvm.nw"
+#line 1976 "chapters/24-launcher-kvm.nw"
 static void triple_fault(void)
 {
 	static const whelp_u32 no_idt[2];	/* limit 0, base 0 */
@@ -1351,7 +1351,7 @@ static void files_suite(void)
 	check_eq(run_program("cat", "nosuch").status, 1,
 		 "cat of a missing file fails");
 }
-#line 1512 "chapters/23-launcher-mmio.nw"
+#line 1560 "chapters/23-launcher-mmio.nw"
 #define ID_MAGIC 0x74726976u	/* "virt" in memory */
 
 static void mmio_suite(void)
@@ -1406,7 +1406,7 @@ static void mmio_suite(void)
 	asm volatile("movl 8(%1),%0" : "=r"(v) : "r"(regs) : "memory");
 	check_eq(v, 0, "and the device id");
 }
-#line 1576 "chapters/23-launcher-mmio.nw"
+#line 1624 "chapters/23-launcher-mmio.nw"
 static volatile whelp_u8 *mmio_window(whelp_u32 offset)
 {
 	if (!pup_boot.io_devices)
@@ -1585,12 +1585,12 @@ static const struct pup_suite suites[] = {
 #line 754 "chapters/18-pup-disk.nw"
 	{ "disk", disk_suite, 0 },
 	{ "disk-beyond", disk_beyond, 1 },
-#line 1603 "chapters/23-launcher-mmio.nw"
+#line 1651 "chapters/23-launcher-mmio.nw"
 	{ "mmio", mmio_suite, 0 },
 	{ "mmio-empty", mmio_empty, 1 },
 	{ "mmio-straddle", mmio_straddle, 1 },
 	{ "mmio-not-mov", mmio_not_mov, 1 },
-#line 1988 "chapters/24-launcher-kvm.nw"
+#line 1986 "chapters/24-launcher-kvm.nw"
 	{ "triple-fault", triple_fault, 1 },
 #line 1439 "chapters/62-bench.nw"
 	{ "blkread", blk_bench, 0 },

@@ -165,7 +165,7 @@ static enum kvm_step port_io(struct kvm_exit_state *st, struct kvm_run *run,
 	}
 	return KVM_STEP_RUN;
 }
-#line 602 "chapters/24-launcher-kvm.nw"
+#line 605 "chapters/24-launcher-kvm.nw"
 static enum kvm_step mmio_exit(struct kvm_exit_state *st,
 			       struct kvm_run *run)
 {
@@ -177,8 +177,16 @@ static enum kvm_step mmio_exit(struct kvm_exit_state *st,
 			 "devices");
 		return KVM_STEP_FATAL;
 	}
-	if (addr >> 32 || len > sizeof(run->mmio.data)) {
-		snprintf(st->why, sizeof(st->why), "no device there");
+	if (addr >> 32) {
+		snprintf(st->why, sizeof(st->why), "no device there: 0x%llx "
+			 "is beyond the 4 GiB a 32-bit Guest can address",
+			 (unsigned long long)addr);
+		return KVM_STEP_FATAL;
+	}
+	if (len > sizeof(run->mmio.data)) {
+		snprintf(st->why, sizeof(st->why), "an access of %u bytes, "
+			 "more than the %zu of KVM's exit", len,
+			 sizeof(run->mmio.data));
 		return KVM_STEP_FATAL;
 	}
 	if (run->mmio.is_write)
@@ -198,7 +206,7 @@ static enum kvm_step mmio_exit(struct kvm_exit_state *st,
 		return KVM_STEP_END;
 	}
 }
-#line 656 "chapters/24-launcher-kvm.nw"
+#line 667 "chapters/24-launcher-kvm.nw"
 enum kvm_step kvm_exit_dispatch(struct kvm_exit_state *st,
 				struct kvm_run *run, size_t run_size)
 {
@@ -217,7 +225,7 @@ enum kvm_step kvm_exit_dispatch(struct kvm_exit_state *st,
 	}
 	return KVM_STEP_FATAL;
 }
-#line 693 "chapters/24-launcher-kvm.nw"
+#line 704 "chapters/24-launcher-kvm.nw"
 static int exit_details(const struct kvm_run *run,
 			const struct kvm_exit_state *st, char *buf, size_t size)
 {

@@ -226,9 +226,10 @@ int main(int argc, char *argv[])
 		print_summary(&opts, &info, eip, cs);
 		return finish_stdout();
 	}
-#line 525 "chapters/26-launcher-console.nw"
+#line 534 "chapters/26-launcher-console.nw"
 	if (terminal_raw(STDIN_FILENO, err, sizeof(err)) < 0 ||
-	    console_reader_start(&con, STDIN_FILENO, err, sizeof(err)) < 0)
+	    console_reader_start(&con, STDIN_FILENO, "whelp", err,
+				 sizeof(err)) < 0)
 		return fail(err);
 #line 1744 "chapters/22-launcher-device.nw"
 	status = launcher_run(&dev, &bus, STDOUT_FILENO, opts.raw_console,

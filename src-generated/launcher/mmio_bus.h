@@ -50,13 +50,11 @@ enum mmio_result mmio_handle(struct mmio_bus *bus, uint32_t addr,
 			     const uint8_t *insn, size_t len,
 			     const struct mmio_regs *regs,
 			     char *why, size_t whylen);
-enum mmio_result mmio_bus_check(struct mmio_bus *bus, uint32_t addr,
-				unsigned int size, char *why, size_t whylen);
 enum mmio_result mmio_bus_access(struct mmio_bus *bus, uint32_t addr,
 				 unsigned int size, int store,
 				 uint32_t *value, char *why, size_t whylen);
 
-#line 1054 "chapters/23-launcher-mmio.nw"
+#line 1073 "chapters/23-launcher-mmio.nw"
 #define MMIO_ID_MAGIC 0x74726976u	/* "virt" in memory */
 #define MMIO_ID_VERSION 2u
 #define MMIO_ID_SIZE 0x100u
@@ -68,5 +66,5 @@ struct mmio_id {
 
 void mmio_id_device(struct mmio_id *id, uint32_t base,
 		    struct mmio_device *d);
-#line 780 "chapters/23-launcher-mmio.nw"
+#line 778 "chapters/23-launcher-mmio.nw"
 #endif

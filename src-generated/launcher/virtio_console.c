@@ -160,7 +160,7 @@ void virtio_console_init(struct virtio_console *con,
 	pthread_mutex_init(&con->lock, NULL);
 	pthread_cond_init(&con->room, NULL);
 }
-#line 398 "chapters/26-launcher-console.nw"
+#line 399 "chapters/26-launcher-console.nw"
 static uint32_t console_read(void *ctx, uint32_t offset, unsigned int size)
 {
 	struct virtio_console *con = ctx;
@@ -195,7 +195,7 @@ void virtio_console_device(struct virtio_console *con, uint32_t base,
 	d->write = console_write;
 	d->ctx = con;
 }
-#line 440 "chapters/26-launcher-console.nw"
+#line 441 "chapters/26-launcher-console.nw"
 void console_wait_room(struct virtio_console *con)
 {
 	pthread_mutex_lock(&con->lock);
@@ -203,7 +203,7 @@ void console_wait_room(struct virtio_console *con)
 		pthread_cond_wait(&con->room, &con->lock);
 	pthread_mutex_unlock(&con->lock);
 }
-#line 469 "chapters/26-launcher-console.nw"
+#line 476 "chapters/26-launcher-console.nw"
 static void *console_reader(void *arg)
 {
 	struct virtio_console *con = arg;
@@ -222,13 +222,14 @@ static void *console_reader(void *arg)
 			took = console_input(con, buf + at, (size_t)(n - at),
 					     why, sizeof(why));
 			if (took == -MMIO_REFUSED) {
-				fprintf(stderr, "whelp: the launcher killed the "
-					"guest: giving it input: %s\n", why);
+				fprintf(stderr, "%s: the launcher killed the "
+					"guest: giving it input: %s\n",
+					con->who, why);
 				exit(WHELP_EXIT_GUEST_KILLED);
 			}
 			if (took < 0) {
-				fprintf(stderr, "whelp: giving the guest input: "
-					"%s\n", why);
+				fprintf(stderr, "%s: giving the guest input: "
+					"%s\n", con->who, why);
 				exit(WHELP_EXIT_ERROR);
 			}
 			if (took == 0)
@@ -237,13 +238,14 @@ static void *console_reader(void *arg)
 	}
 }
 
-int console_reader_start(struct virtio_console *con, int in_fd, char *err,
-			 size_t errlen)
+int console_reader_start(struct virtio_console *con, int in_fd,
+			 const char *who, char *err, size_t errlen)
 {
 	pthread_t t;
 	int e;
 
 	con->in_fd = in_fd;
+	con->who = who;
 	e = pthread_create(&t, NULL, console_reader, con);
 	if (e) {
 		snprintf(err, errlen, "cannot start the console's input "

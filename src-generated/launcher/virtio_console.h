@@ -30,6 +30,7 @@ struct virtio_console {
 	pthread_cond_t room;	/* signalled when held bytes are given */
 	struct mmio_device transport;	/* the transport's handlers */
 	int in_fd;		/* what the input thread reads */
+	const char *who;	/* the program: first word of its messages */
 #line 48 "chapters/26-launcher-console.nw"
 };
 #line 332 "chapters/26-launcher-console.nw"
@@ -44,7 +45,7 @@ void virtio_console_init(struct virtio_console *con,
 			 const struct virtio_irq *raise, int out_fd, int raw);
 void virtio_console_device(struct virtio_console *con, uint32_t base,
 			   struct mmio_device *d);
-int console_reader_start(struct virtio_console *con, int in_fd, char *err,
-			 size_t errlen);
+int console_reader_start(struct virtio_console *con, int in_fd,
+			 const char *who, char *err, size_t errlen);
 
 #endif
