@@ -16,7 +16,8 @@
 # NAMES is a comma-separated list of scenarios (tests/vm/NAME.sh, tangled
 # from the chapters) or "all"; an unknown name stops before the VM boots.
 # Knobs from the environment: HOST (686, or 686-pae: the host kernel),
-# CPU (max), SMP (2), MEM (512), VM_TIMEOUT (s),
+# CPU (max), SMP (2), MEM (512), VM_TIMEOUT (s), TCG_THREAD (multi or
+# single; unless given, single for the KVM scenarios, see tcg_thread),
 # VM_ARGS (more words for the kernel command line, e.g. whelp.fuzz_calls=N).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,8 +55,9 @@ restore_terminal() {
 mode=${1:-}; [ $# -eq 0 ] || shift
 case $mode in
 --check) check_scenarios "${1:-}"; exit 0 ;;
---show) check_scenarios "${1:-}" ;;
---log) check_scenarios "${2:-}" ;;
+--show) check_scenarios "${1:-}"; names=$1 ;;
+--log) check_scenarios "${2:-}"; names=$2 ;;
+*) names= ;;
 esac
 
 # HOST picks the host VM's kernel: Debian's 686 (two-level paging, the
@@ -74,7 +76,32 @@ if [ -z "$kernel" ] || [ ! -f "$initrd" ]; then
 	exit 2
 fi
 
+# tcg_thread NAMES: how QEMU's TCG runs the host VM's processors. Each on
+# a thread of its own (multi) unless NAMES has a scenario that runs KVM
+# in the host VM (kvm, smoke-bench-kvm, bench): then one thread takes
+# them in turn (single). KVM flips a jump label in the host VM's
+# scheduler whenever it makes or frees a machine, patching kernel text
+# with an int3 while the other processor runs it, and QEMU 7.2's threads
+# can keep a translation of the int3 after the patch is done: both
+# processors then trap on it for ever (chapter 24, "A host VM that
+# stopped"). One thread translates and writes in turn, and cannot race.
+tcg_thread() {
+	if [ -n "${TCG_THREAD:-}" ]; then
+		echo "$TCG_THREAD"
+		return
+	fi
+	case ",$1," in
+	*,kvm,*|*,smoke-bench-kvm,*|*,bench,*) echo single ;;
+	*) echo multi ;;
+	esac
+}
+case ${TCG_THREAD:-multi} in
+multi|single) ;;
+*) echo "run-vm: TCG_THREAD is multi or single, not '$TCG_THREAD'" >&2; exit 2 ;;
+esac
+
 qemu=(qemu-system-i386 -nographic -no-reboot -nodefaults -serial mon:stdio
+	-accel "tcg,thread=$(tcg_thread "$names")"
 	-cpu "${CPU:-max}" -smp "${SMP:-2}" -m "${MEM:-512}"
 	-kernel "$kernel" -initrd "$initrd")
 append="console=ttyS0 panic=-1 oops=panic loglevel=4 ${VM_ARGS:-}"

@@ -15,10 +15,10 @@ expect_line() { # FILE PATTERN WHAT
 		status=1
 	fi
 }
-set -- "1 1000 2000 40960 4096" "2 1100 3300 16384 8192" \
-	"3 900 1800 10240 4096"
+set -- "1 1000 2000 40960 4096 12800" "2 1100 3300 16384 8192 10240" \
+	"3 900 1800 10240 4096 5120"
 for p in "$@"; do
-	read -r k n w bw bh <<< "$p"
+	read -r k n w bw bh bk <<< "$p"
 	echo "  native: bench: syscall $n cycles, 100 operations" \
 		> "$dir/native-$k.log"
 	{
@@ -30,6 +30,8 @@ for p in "$@"; do
 		echo "  linux: bench: blkread4k $bh cycles, 640 operations"
 		echo "  linux: bench: tsc 1048576 kHz"
 		echo "  exits: blkread4k 1.00 0.02"
+		echo "  kvm: bench: blkread4k $bk cycles, 640 operations"
+		echo "  kvm-exits: blkread4k 2.00 0.05"
 	} > "$dir/whelp-$k.log"
 done
 printf '  whelp: bench: curve guests 1 148 runs/min\r\n' > "$dir/whelp-guests.log"
@@ -73,16 +75,22 @@ expect_line "$dir/results.dat" '^guests 1 nan 148 ' \
 expect_line "$dir/results.dat" '^# units of the curves:.* guests=runs/min' \
 	"the curves' units"
 expect_line "$dir/table.txt" \
-	'^4 KiB requests +250\.0 +1000\.0 +0\.400x +1\.00 +0\.02 \| ' \
+	'^4 KiB requests +250\.0 +1000\.0 +0\.400x +1\.00 +0\.02 ' \
 	"the block read's MiB/s, medians of the pairs, and the pairs' ratio"
+expect_line "$dir/table.txt" \
+	'^4 KiB requests( +[^ ]+){5} +400\.0 +0\.800x +2\.000x +2\.00 +0\.05 \| ' \
+	"the block read under KVM: MiB/s, the ratios to the host and to Whelp"
+expect_line "$dir/table.txt" \
+	'^blkread4k: .*; under KVM 0\.800x the host VM, 2\.000x Whelp, 2\.00 exits \(0\.05 timer\)' \
+	"the block read under KVM said in words"
 expect_line "$dir/table.txt" \
 	'^blkread4k: on Whelp 0\.400x the host VM .*of 3 pairs.*, 1\.00 exits' \
 	"the block read said in words"
 expect_line "$dir/table.txt" \
-	'^64 KiB requests +- +- +- +- +- \| +- +- +- +- +-$' \
+	'^64 KiB requests( +-){10} \|( +-){5}$' \
 	"a block row with no figures, in dashes"
-expect_line "$dir/results.dat" '^blkread 4 nan 250 0\.4 1000 1\.00 0\.02 nan ' \
-	"the data file's block row"
+expect_line "$dir/results.dat" '^blkread 4 nan 250 0\.4 1000 1\.00 0\.02 400 0\.8 2 2\.00 0\.05 nan ' \
+	"the data file's block row, KVM's columns where the other rows have them"
 expect_line "$dir/table.txt" '^null system call +1000 +2000 +2\.00x +- +- +- '\
 '+0\.00 +0\.00 +- +- \| +1200 +3600 +3\.00x +0\.50 +0\.01$' \
 	"the PAE host's columns beside the 686's"
@@ -99,10 +107,11 @@ expect_line "$dir/results.dat" '^ctx-procs 2 nan 20000 nan nan nan nan nan '\
 'nan nan nan nan nan 36000 nan nan nan nan$' \
 	"a curve's point on each host"
 expect_line "$dir/table.txt" '^4 KiB requests +250\.0 +1000\.0 +0\.400x +1\.00 '\
-'+0\.02 \| +200\.0 +800\.0 +0\.200x +1\.00 +0\.03$' \
+'+0\.02 +400\.0 +0\.800x +2\.000x +2\.00 +0\.05 \| +200\.0 +800\.0 +0\.200x '\
+'+1\.00 +0\.03$' \
 	"the PAE host's block read, at its own counter's rate"
 expect_line "$dir/results.dat" '^blkread 4 nan 250 0\.4 1000 1\.00 0\.02 '\
-'nan nan nan nan nan nan 200 0\.2 800 1\.00 0\.03$' \
+'400 0\.8 2 2\.00 0\.05 nan 200 0\.2 800 1\.00 0\.03$' \
 	"the data file's block row, the PAE host's columns last"
 expect_line "$dir/table.txt" '^kvm: PAE host: the PAE host has no KVM column$' \
 	"the PAE host's reason for no KVM, as the PAE host's"

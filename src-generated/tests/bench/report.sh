@@ -253,35 +253,42 @@ function mibs(col, k, blk,    p, hz, a, m, tsc) {
 		}
 	return median(a, m)
 }
-function block_ratio(k, host,    p, a, m, ref) {
+function block_ratio(col, k, below, bk,    p, a, m) {
 	m = 0
-	ref = reference[k]
 	for (p in pairs)
-		if ((host "whelp", k, p) in v && (host "linux", ref, p) in v &&
-		    v[host "whelp", k, p] > 0)
-			a[++m] = v[host "linux", ref, p] / v[host "whelp", k, p]
+		if ((col, k, p) in v && (below, bk, p) in v && v[col, k, p] > 0)
+			a[++m] = v[below, bk, p] / v[col, k, p]
 	return median(a, m)
 }
-function block_reads(    r, k, w, h, q, e, t, pw, ph, pq, pe, pt, series,
-			 fmt) {
-	fmt = "%-42s %8s %8s %7s %6s %6s | %8s %8s %7s %6s %6s\n"
+function block_reads(    r, k, ref, w, h, q, e, t, kv, kq, kw, ke, kt, pw,
+			 ph, pq, pe, pt, series, fmt) {
+	fmt = "%-42s %8s %8s %7s %6s %6s %8s %7s %7s %6s %6s" \
+	      " | %8s %8s %7s %6s %6s\n"
 	printf "\n" fmt, "block read (MiB/s, warm cache)", "whelp", "host", \
-		"w/h", "exits", "timer", "paewhelp", "paehost", "pw/ph", \
-		"pexits", "ptimer"
+		"w/h", "exits", "timer", "kvm", "k/h", "k/w", "kexits", \
+		"ktimer", "paewhelp", "paehost", "pw/ph", "pexits", "ptimer"
 	for (r = 1; r <= nblocks; r++) {
 		k = bkey[r]
+		ref = reference[k]
 		w = mibs("whelp", k, k)
-		h = mibs("linux", reference[k], k)
-		q = block_ratio(k, "")
+		h = mibs("linux", ref, k)
+		q = block_ratio("whelp", k, "linux", ref)
 		e = k in exits ? exits[k] : "nan"
 		t = k in timer ? timer[k] : "nan"
+				kv = mibs("kvm", k, k)
+				kq = block_ratio("kvm", k, "linux", ref)
+				kw = block_ratio("kvm", k, "whelp", k)
+				ke = k in kexits ? kexits[k] : "nan"
+				kt = k in ktimer ? ktimer[k] : "nan"
 		pw = mibs("pae-whelp", k, k)
-		ph = mibs("pae-linux", reference[k], k)
-		pq = block_ratio(k, "pae-")
+		ph = mibs("pae-linux", ref, k)
+		pq = block_ratio("pae-whelp", k, "pae-linux", ref)
 		pe = k in pexits ? pexits[k] : "nan"
 		pt = k in ptimer ? ptimer[k] : "nan"
 		printf fmt, label[k], shown(w, "%.1f"), shown(h, "%.1f"), \
 			shown(q, "%.3fx"), shown(e, "%.2f"), shown(t, "%.2f"), \
+			shown(kv, "%.1f"), shown(kq, "%.3fx"), \
+			shown(kw, "%.3fx"), shown(ke, "%.2f"), shown(kt, "%.2f"), \
 			shown(pw, "%.1f"), shown(ph, "%.1f"), shown(pq, "%.3fx"), \
 			shown(pe, "%.2f"), shown(pt, "%.2f")
 		line[r] = k ": " (q == "nan" ? "no ratio to the host" : \
@@ -289,6 +296,7 @@ function block_reads(    r, k, w, h, q, e, t, pw, ph, pq, pe, pt, series,
 				" (median of %d pairs)", q, npairs)) \
 			(e == "nan" ? "" : sprintf(", %.2f exits per request" \
 				" (%.2f timer)", e, t)) \
+			say_block_kvm(kq, kw, ke, kt) \
 			(pq == "nan" ? "" : sprintf("; on the PAE host %.3fx" \
 				" its host VM", pq)) \
 			(pe == "nan" ? "" : sprintf(", %.2f exits (%.2f timer)", \
@@ -296,12 +304,22 @@ function block_reads(    r, k, w, h, q, e, t, pw, ph, pq, pe, pt, series,
 		series = k
 		sub(/[0-9]+k$/, "", series)
 		row[++nrows_dat] = series " " bytes[k] / 1024 " nan " w " " q " " \
-			h " " e " " t " nan nan nan nan nan nan " pw " " pq " " \
-			ph " " pe " " pt
+			h " " e " " t " " kv " " kq " " kw " " ke " " kt " nan " \
+			pw " " pq " " ph " " pe " " pt
 	}
 	print ""
 	for (r = 1; r <= nblocks; r++)
 		print line[r]
+}
+function say_block_kvm(kq, kw, ke, kt,    s) {
+	if (kq == "nan")
+		return ""
+	s = sprintf("; under KVM %.3fx the host VM", kq)
+	if (kw != "nan")
+		s = s sprintf(", %.3fx Whelp", kw)
+	if (ke != "nan")
+		s = s sprintf(", %.2f exits (%.2f timer)", ke, kt)
+	return s
 }
 function curves(    i, k, name, x, e, t, pe, pt, units, line, pline) {
 	for (i = 1; i <= npoints; i++) {

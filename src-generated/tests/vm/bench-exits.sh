@@ -100,6 +100,11 @@ if kvm_here; then
 	for op in syscall cpuid ctx2 ctx8 ctx14 aspace8 touch demand spawn; do
 		launcher=whelp-kvm exits_per_op "$op" $lo $hi
 	done
+	blk_image_make
+	for op in blkread4k blkread64k blkirq4k; do
+		launcher=whelp-kvm exits_per_op "$op" $lo $hi
+	done
+	rm -f "$blk_image"
 	unload_kvm
 else
 	echo "  kvm: none: $kvm_why"

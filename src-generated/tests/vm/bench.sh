@@ -58,6 +58,11 @@ if kvm_here; then
 	else
 		bad "the guest's counter and the host VM's disagree: '$r'"
 	fi
+	blk_image_make
+	expect 0 whelp-kvm --memory 32M $blk_disks /guests/pup.elf -- \
+		blkread "$scale"
+	column kvm "$out"
+	rm -f "$blk_image"
 	for mib in 16 32 64 128 256; do
 		expect 0 bench_linux elapsed whelp-kvm --memory "${mib}M" \
 			/guests/pup.elf

@@ -35,6 +35,12 @@ bench_check() {
 	[ $wrong -eq 0 ] &&
 		echo "  $2: every row and every point has a positive figure"
 }
+# blk_image_make: the image both readers read, in the host VM's memory
+blk_image=/tmp/blk.img
+blk_disks="--disk /guests/disk.img,ro --disk $blk_image,ro"
+blk_image_make() {
+	dd if=/dev/urandom of="$blk_image" bs=1M count=16 2> /dev/null
+}
 # exits_of OP SCALE: $ops (operations), $all and $timer (exits) of a run
 # under $launcher (whelp unless set), and $stats, KVM's counts
 exits_of() {
@@ -130,5 +136,21 @@ then
 else
 	bad "under KVM a cpuid costs '$per' exits, not one"
 fi
+blk_image_make
+expect 0 whelp-kvm --memory 32M $blk_disks /guests/pup.elf -- blkread 1
+for row in blkread4k blkread64k blkirq4k; do
+	c=$(echo "$out" | tr -d '\r' |
+		sed -n "s/^bench: $row \([0-9]*\) .*/\1/p")
+	[ -n "$c" ] && [ "$c" -gt 0 ] && say "under KVM $row: $c" ||
+		bad "no positive figure for $row under KVM ('$c')"
+done
+exits_per_op blkread4k 1 2
+if [ -n "$per" ] && awk -v e="${per%% *}" 'BEGIN { exit !(e > 0.5 && e < 1.5) }'
+then
+	say "under KVM a 4 KiB block read costs one exit ($per)"
+else
+	bad "under KVM a 4 KiB block read costs '$per' exits, not one"
+fi
+rm -f "$blk_image"
 unload_kvm
 finish
