@@ -80,8 +80,8 @@ expect_line "$dir/table.txt" \
 expect_line "$dir/table.txt" \
 	'^4 KiB requests( +[^ ]+){5} +400\.0 +0\.800x +2\.000x +2\.00 +0\.05 \| ' \
 	"the block read under KVM: MiB/s, the ratios to the host and to Whelp"
-expect_line "$dir/table.txt" \
-	'^blkread4k: .*; under KVM 0\.800x the host VM, 2\.000x Whelp, 2\.00 exits \(0\.05 timer\)' \
+expect_line "$dir/table.txt" '^blkread4k: .*; under KVM 0\.800x the host VM, '\
+'2\.000x Whelp, 2\.00 exits \(0\.05 timer\)' \
 	"the block read under KVM said in words"
 expect_line "$dir/table.txt" \
 	'^blkread4k: on Whelp 0\.400x the host VM .*of 3 pairs.*, 1\.00 exits' \
@@ -89,7 +89,8 @@ expect_line "$dir/table.txt" \
 expect_line "$dir/table.txt" \
 	'^64 KiB requests( +-){10} \|( +-){5}$' \
 	"a block row with no figures, in dashes"
-expect_line "$dir/results.dat" '^blkread 4 nan 250 0\.4 1000 1\.00 0\.02 400 0\.8 2 2\.00 0\.05 nan ' \
+expect_line "$dir/results.dat" '^blkread 4 nan 250 0\.4 1000 1\.00 0\.02 '\
+'400 0\.8 2 2\.00 0\.05 nan ' \
 	"the data file's block row, KVM's columns where the other rows have them"
 expect_line "$dir/table.txt" '^null system call +1000 +2000 +2\.00x +- +- +- '\
 '+0\.00 +0\.00 +- +- \| +1200 +3600 +3\.00x +0\.50 +0\.01$' \
