@@ -9,6 +9,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 deps="$top/build/deps"
 mkdir -p "$deps"
 
+# One at a time: make -j can start this script for two missing targets at
+# once (the kernel and busybox), and two runs would unpack into the same
+# .partial trees and call apt-get together.
+exec 9> "$deps/.lock"
+if ! flock -n 9; then
+	echo "deps: another make deps is running; waiting for it" >&2
+	flock 9
+fi
+
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 
